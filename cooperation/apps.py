@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CooperationConfig(AppConfig):
+    name = "cooperation"
+    verbose_name = "Cooperation records"

@@ -1,0 +1,1005 @@
+"""The records of international legal cooperation.
+
+Reference records (organizations, people, places, topics, sources) are shared by many
+events and are identified across installations by their slug (or, for a source, its URL):
+that is their natural key, so fixtures name them instead of numbering them.
+
+Programmes and delegations are the published records. Activities (meetings, workshops,
+site visits) and the through-records (signatories, members, participants, citations)
+belong to one of them and are identified by their owner's natural key plus their own.
+"""
+
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+
+class TimeStampedModel(models.Model):
+    """created_at/updated_at on every record.
+
+    Both are plain fields rather than auto_now ones so that `loaddata` keeps the values a
+    fixture carries (it saves with ``save_base(raw=True)`` and never calls ``save()``):
+    loading the same fixture twice then changes nothing, not even a timestamp.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class SlugQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class SluggedModel(TimeStampedModel):
+    slug = models.SlugField(max_length=120, unique=True)
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+# --- Publication --------------------------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class PublishableQuerySet(SlugQuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class PublishableModel(SluggedModel):
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+
+def published_needs_date(name):
+    # A published record says when it was published; loaddata skips validation, so the
+    # database holds the rule.
+    return models.CheckConstraint(
+        condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+        name=f"{name}_published_has_date",
+    )
+
+
+# --- Reference records --------------------------------------------------------------------
+
+# How deep `Place.parent` and `Topic.parent` chains are followed when a place is asked for "with every place
+# inside it" (country > city > district > building > room). A fixed depth keeps the lookup
+# to one query with a handful of joins instead of a recursive walk.
+PLACE_DEPTH = 4
+
+
+def within_place(prefix, place):
+    """Q for `prefix` (a path to a Place) being `place` or a place inside it."""
+    condition = Q(**{prefix: place})
+    for depth in range(1, PLACE_DEPTH + 1):
+        condition |= Q(**{prefix + "__parent" * depth: place})
+    return condition
+
+
+def within_topic(prefix, topic):
+    """Q for `prefix` (a path to a Topic) being `topic` or a narrower topic under it."""
+    condition = Q(**{prefix: topic})
+    for depth in range(1, PLACE_DEPTH + 1):
+        condition |= Q(**{prefix + "__parent" * depth: topic})
+    return condition
+
+
+def published_events():
+    return Delegation.objects.published()
+
+
+class OrganizationQuerySet(SlugQuerySet):
+    def public(self):
+        """Bodies that take part in a published programme or visit."""
+        ref = OuterRef("pk")
+        events = published_events()
+        return self.filter(
+            Exists(events.filter(Q(sending_organization=ref) | Q(host_organization=ref)))
+            | Exists(events.filter(meetings__host_organization=ref))
+            | Exists(events.filter(meetings__participants__organization=ref))
+            | Exists(CooperationProgram.objects.published().filter(parties=ref))
+            | Exists(CooperationProgram.objects.published().filter(signatories__organization=ref))
+        )
+
+
+class PersonQuerySet(SlugQuerySet):
+    def public(self):
+        """People named in a published programme or visit."""
+        ref = OuterRef("pk")
+        events = published_events()
+        return self.filter(
+            Exists(events.filter(members__person=ref))
+            | Exists(events.filter(meetings__participants__person=ref))
+            | Exists(CooperationProgram.objects.published().filter(signatories__person=ref))
+        )
+
+
+class PlaceQuerySet(SlugQuerySet):
+    def public(self):
+        """Places where a published visit or something in it happened, and places holding them."""
+        ref = OuterRef("pk")
+        published = Q(delegation__status=Status.PUBLISHED)
+        return self.filter(
+            Exists(published_events().filter(within_place("location", ref)))
+            | Exists(Meeting.objects.filter(published, within_place("place", ref)))
+            | Exists(Workshop.objects.filter(published, within_place("place", ref)))
+            | Exists(SiteVisit.objects.filter(published, within_place("place", ref)))
+            | Exists(CooperationProgram.objects.published().filter(signed_at=ref))
+        )
+
+
+class TopicQuerySet(SlugQuerySet):
+    def public(self):
+        """Topics of a workshop held during a published visit, and the broader topics above."""
+        published = Q(delegation__status=Status.PUBLISHED)
+        return self.filter(
+            Exists(Workshop.objects.filter(published, within_topic("topics", OuterRef("pk"))))
+        )
+
+
+class Organization(SluggedModel):
+    """A body that takes part in cooperation: an office, one of its departments, a court…"""
+
+    class Kind(models.TextChoices):
+        PROSECUTION_SERVICE = "prosecution_service", "Prosecution service"
+        MINISTRY = "ministry", "Ministry"
+        COURT = "court", "Court"
+        INVESTIGATIVE_BODY = "investigative_body", "Investigative body"
+        INTERNATIONAL_ORGANIZATION = "international_organization", "International organization"
+        COUNCIL = "council", "Council"
+        DEPARTMENT = "department", "Department"
+        CULTURAL_INSTITUTION = "cultural_institution", "Cultural institution"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=255)
+    short_name = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=40, choices=Kind.choices, default=Kind.OTHER)
+    country = CountryField(blank=True, help_text="Leave empty for international bodies.")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+        help_text="The office a department or council belongs to.",
+    )
+    website = models.URLField(blank=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")), name="organization_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cooperation:organization-detail", args=[self.slug])
+
+
+class Person(SluggedModel):
+    """Someone who takes part in cooperation, named as commonly written in English."""
+
+    name = models.CharField(max_length=255)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("name", "id")
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cooperation:person-detail", args=[self.slug])
+
+
+class PersonNameManager(models.Manager):
+    def get_by_natural_key(self, person_slug, name):
+        return self.get(person__slug=person_slug, name=name)
+
+
+class PersonName(TimeStampedModel):
+    """Another way a person's name is written: native script or another transliteration."""
+
+    class Script(models.TextChoices):
+        LATIN = "Latn", "Latin"
+        CYRILLIC = "Cyrl", "Cyrillic"
+        ARABIC = "Arab", "Arabic"
+        OTHER = "Zyyy", "Other"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="other_names")
+    name = models.CharField(max_length=255)
+    language = models.CharField(
+        max_length=10, blank=True, help_text="Language code, e.g. az, ru, en."
+    )
+    script = models.CharField(max_length=4, choices=Script.choices, default=Script.LATIN)
+
+    objects = PersonNameManager()
+
+    class Meta:
+        ordering = ("person", "language", "name")
+        constraints = [
+            models.UniqueConstraint(fields=("person", "name"), name="person_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (*self.person.natural_key(), self.name)
+
+    natural_key.dependencies = ["cooperation.person"]
+
+
+class PositionManager(models.Manager):
+    def get_by_natural_key(self, person_slug, organization_slug, title):
+        return self.get(person__slug=person_slug, organization__slug=organization_slug, title=title)
+
+
+class Position(TimeStampedModel):
+    """A post a person holds in an organization, dated because office holders change."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="positions")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="positions"
+    )
+    title = models.CharField(max_length=255)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    objects = PositionManager()
+
+    class Meta:
+        ordering = ("person", "-start_date", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("person", "organization", "title"), name="position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="position_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title}, {self.organization}"
+
+    def natural_key(self):
+        return (self.person.slug, self.organization.slug, self.title)
+
+    natural_key.dependencies = ["cooperation.person", "cooperation.organization"]
+
+
+class Place(SluggedModel):
+    """Where something happened: a city, a building, a museum…"""
+
+    class Kind(models.TextChoices):
+        CITY = "city", "City"
+        BUILDING = "building", "Building"
+        MUSEUM = "museum", "Museum"
+        MEMORIAL = "memorial", "Memorial"
+        LANDMARK = "landmark", "Landmark"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    country = CountryField()
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The place this one is in (a building is in a city).",
+    )
+    address = models.CharField(max_length=255, blank=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="place_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cooperation:place-detail", args=[self.slug])
+
+
+class Topic(SluggedModel):
+    """A subject discussed at a workshop; topics nest (asset recovery under legal cooperation)."""
+
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="topic_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cooperation:topic-detail", args=[self.slug])
+
+
+class SourceManager(models.Manager):
+    def get_by_natural_key(self, url):
+        return self.get(url=url)
+
+
+class Source(TimeStampedModel):
+    """A published document that records are built from, identified by its URL."""
+
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=255, help_text="Who published it, e.g. a news agency.")
+    url = models.URLField(max_length=500, unique=True, verbose_name="URL")
+    published_on = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=10, help_text="Language code, e.g. en, az, ru.")
+    supplied_by = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supplied_sources",
+        help_text="The body that gave the publisher the information, where the source says so.",
+    )
+
+    objects = SourceManager()
+
+    class Meta:
+        ordering = ("-published_on", "title", "id")
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}"
+
+    def natural_key(self):
+        return (self.url,)
+
+
+class Citation(TimeStampedModel):
+    """That a record rests on a source, with an optional short quotation from it."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT)
+    quotation = models.TextField(
+        blank=True, help_text="A short verbatim passage of the source that supports the record."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ("order", "id")
+
+
+# --- Programmes ---------------------------------------------------------------------------
+
+
+class CooperationProgram(PublishableModel):
+    """An agreed programme of cooperation between two or more bodies for a period of years."""
+
+    title = models.CharField(max_length=255)
+    parties = models.ManyToManyField(Organization, related_name="programs")
+    start_year = models.PositiveSmallIntegerField()
+    end_year = models.PositiveSmallIntegerField()
+    signed_on = models.DateField(null=True, blank=True)
+    signed_at = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="programs_signed"
+    )
+    summary = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, through="ProgramCitation", related_name="programs")
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-start_year", "title", "id")
+        verbose_name = "cooperation programme"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_year__gte=F("start_year")), name="program_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_year__gte=1900, start_year__lte=2200),
+                name="program_start_year_plausible",
+            ),
+            published_needs_date("program"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cooperation:program-detail", args=[self.slug])
+
+    @property
+    def period(self):
+        if self.start_year == self.end_year:
+            return str(self.start_year)
+        return f"{self.start_year}–{self.end_year}"
+
+
+class ProgramSignatoryManager(models.Manager):
+    def get_by_natural_key(self, program_slug, person_slug):
+        return self.get(program__slug=program_slug, person__slug=person_slug)
+
+
+class ProgramSignatory(TimeStampedModel):
+    """Who signed a programme, for which party, and under which title at the time."""
+
+    program = models.ForeignKey(
+        CooperationProgram, on_delete=models.CASCADE, related_name="signatories"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="signatures")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="signatures"
+    )
+    title = models.CharField(max_length=255, help_text="The signatory's title at signing.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = ProgramSignatoryManager()
+
+    class Meta:
+        ordering = ("program", "order", "id")
+        verbose_name_plural = "programme signatories"
+        constraints = [
+            models.UniqueConstraint(fields=("program", "person"), name="program_signatory_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.person}, {self.title}"
+
+    def natural_key(self):
+        return (self.program.slug, self.person.slug)
+
+    natural_key.dependencies = ["cooperation.cooperationprogram", "cooperation.person"]
+
+
+class ProgramCitationManager(models.Manager):
+    def get_by_natural_key(self, program_slug, url):
+        return self.get(program__slug=program_slug, source__url=url)
+
+
+class ProgramCitation(Citation):
+    program = models.ForeignKey(CooperationProgram, on_delete=models.CASCADE)
+
+    objects = ProgramCitationManager()
+
+    class Meta(Citation.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=("program", "source"), name="program_citation_unique")
+        ]
+
+    def __str__(self):
+        return str(self.source)
+
+    def natural_key(self):
+        return (self.program.slug, self.source.url)
+
+    natural_key.dependencies = ["cooperation.cooperationprogram", "cooperation.source"]
+
+
+# --- Delegations --------------------------------------------------------------------------
+
+
+class DelegationQuerySet(PublishableQuerySet):
+    # Filters on to-many paths use EXISTS, so an event matching twice is listed once and
+    # no join multiplies rows before the page is cut.
+
+    def with_listing(self):
+        """What a list of events shows, fetched in a fixed number of queries."""
+        return self.select_related(
+            "sending_organization", "host_organization", "location", "program"
+        )
+
+    def involving_organization(self, organization):
+        """Visits an organization sent, hosted, or took part in through a meeting."""
+        ref = OuterRef("pk")
+        return self.filter(
+            Q(sending_organization=organization)
+            | Q(host_organization=organization)
+            | Exists(Meeting.objects.filter(delegation=ref, host_organization=organization))
+            | Exists(
+                MeetingParticipant.objects.filter(
+                    meeting__delegation=ref, organization=organization
+                )
+            )
+        )
+
+    def involving_person(self, person):
+        """Visits a person headed, joined, or took part in through a meeting."""
+        ref = OuterRef("pk")
+        return self.filter(
+            Exists(DelegationMember.objects.filter(delegation=ref, person=person))
+            | Exists(MeetingParticipant.objects.filter(meeting__delegation=ref, person=person))
+        )
+
+    def for_topic(self, topic):
+        """Visits with a workshop on the topic or on a narrower topic under it."""
+        ref = OuterRef("pk")
+        return self.filter(
+            Exists(Workshop.objects.filter(within_topic("topics", topic), delegation=ref))
+        )
+
+    def at_place(self, place):
+        """Visits located at the place or anywhere inside it, or with an activity there."""
+        ref = OuterRef("pk")
+        return self.filter(
+            within_place("location", place)
+            | Exists(Meeting.objects.filter(within_place("place", place), delegation=ref))
+            | Exists(Workshop.objects.filter(within_place("place", place), delegation=ref))
+            | Exists(SiteVisit.objects.filter(within_place("place", place), delegation=ref))
+        )
+
+    def search(self, text):
+        """Visits matching every word of `text` in their own words or in the names of the
+        people, organizations, places and topics they involve."""
+        queryset = self
+        for word in text.split()[:10]:
+            queryset = queryset.filter(self._word_condition(word))
+        return queryset
+
+    @staticmethod
+    def _word_condition(word):
+        ref = OuterRef("pk")
+        org = Q(name__icontains=word) | Q(short_name__icontains=word)
+        person = Q(name__icontains=word) | Q(other_names__name__icontains=word)
+        place = Q(name__icontains=word)
+        activity = Q(title__icontains=word) | Q(summary__icontains=word)
+        return (
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(purpose__icontains=word)
+            | Q(sending_organization__in=Organization.objects.filter(org))
+            | Q(host_organization__in=Organization.objects.filter(org))
+            | Q(location__in=Place.objects.filter(place))
+            | Q(program__in=CooperationProgram.objects.published().filter(title__icontains=word))
+            | Exists(
+                DelegationMember.objects.filter(
+                    delegation=ref, person__in=Person.objects.filter(person)
+                )
+            )
+            | Exists(
+                MeetingParticipant.objects.filter(meeting__delegation=ref).filter(
+                    Q(person__in=Person.objects.filter(person))
+                    | Q(organization__in=Organization.objects.filter(org))
+                )
+            )
+            | Exists(Meeting.objects.filter(activity, delegation=ref))
+            | Exists(
+                Workshop.objects.filter(delegation=ref).filter(
+                    activity | Q(topics__in=Topic.objects.filter(name__icontains=word))
+                )
+            )
+            | Exists(
+                SiteVisit.objects.filter(delegation=ref).filter(
+                    activity | Q(place__in=Place.objects.filter(place))
+                )
+            )
+        )
+
+    def in_country(self, country):
+        """Visits whose sending or host organization is in the country."""
+        return self.filter(
+            Q(sending_organization__country=country) | Q(host_organization__country=country)
+        )
+
+
+class Delegation(PublishableModel):
+    """One visit by a delegation of one body to another: the public "event"."""
+
+    class VisitType(models.TextChoices):
+        WORKING = "working", "Working visit"
+        OFFICIAL = "official", "Official visit"
+        STUDY = "study", "Study visit"
+        CONFERENCE = "conference", "Conference"
+
+    class DateBasis(models.TextChoices):
+        # Sources often report a visit while it is under way without saying when it began;
+        # the record then keeps the reported date and says so instead of inventing a start.
+        VISIT = "visit", "Dates of the visit"
+        REPORTED = "reported", "Date the visit was reported as under way"
+
+    title = models.CharField(max_length=255)
+    sending_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="delegations_sent"
+    )
+    host_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="delegations_hosted"
+    )
+    program = models.ForeignKey(
+        CooperationProgram,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegations",
+        help_text="The programme the visit implements, if any.",
+    )
+    visit_type = models.CharField(max_length=20, choices=VisitType.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    date_basis = models.CharField(
+        max_length=20,
+        choices=DateBasis.choices,
+        default=DateBasis.VISIT,
+        help_text="Whether the start date is when the visit began or when it was reported.",
+    )
+    location = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="delegations")
+    purpose = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+    sources = models.ManyToManyField(
+        Source, through="DelegationCitation", related_name="delegations"
+    )
+
+    objects = DelegationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-start_date", "-id")
+        indexes = [
+            # /events/ lists published visits newest first.
+            models.Index(fields=("status", "-start_date", "-id"), name="delegation_public_order"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="delegation_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(sending_organization=F("host_organization")),
+                name="delegation_visits_another_body",
+            ),
+            published_needs_date("delegation"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cooperation:event-detail", args=[self.slug])
+
+    @property
+    def public_program(self):
+        """The programme, only when the public may see it; a draft is never linked."""
+        if self.program_id and self.program.is_published:
+            return self.program
+        return None
+
+    def activities(self):
+        """Meetings, workshops and site visits in timeline order.
+
+        Undated activities come first, in their recorded order: a date the sources do not
+        give is never guessed. Uses prefetched rows when the view prefetched them.
+        """
+        items = [*self.meetings.all(), *self.workshops.all(), *self.site_visits.all()]
+        return sorted(items, key=lambda a: (a.date is not None, a.date or self.start_date, a.order))
+
+
+class DelegationMemberManager(models.Manager):
+    def get_by_natural_key(self, delegation_slug, person_slug):
+        return self.get(delegation__slug=delegation_slug, person__slug=person_slug)
+
+
+class DelegationMember(TimeStampedModel):
+    """A person in a delegation, with their role in it; one member may head it."""
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="delegation_memberships"
+    )
+    role = models.CharField(max_length=255, blank=True, help_text="e.g. Deputy Prosecutor General")
+    is_head = models.BooleanField(default=False, verbose_name="head of delegation")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = DelegationMemberManager()
+
+    class Meta:
+        ordering = ("delegation", "-is_head", "order", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("delegation", "person"), name="delegation_member_unique"
+            ),
+            models.UniqueConstraint(
+                fields=("delegation",),
+                condition=Q(is_head=True),
+                name="delegation_one_head",
+                violation_error_message="A delegation has one head.",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.person)
+
+    def natural_key(self):
+        return (self.delegation.slug, self.person.slug)
+
+    natural_key.dependencies = ["cooperation.delegation", "cooperation.person"]
+
+
+class DelegationCitationManager(models.Manager):
+    def get_by_natural_key(self, delegation_slug, url):
+        return self.get(delegation__slug=delegation_slug, source__url=url)
+
+
+class DelegationCitation(Citation):
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE)
+
+    objects = DelegationCitationManager()
+
+    class Meta(Citation.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=("delegation", "source"), name="delegation_citation_unique"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.source)
+
+    def natural_key(self):
+        return (self.delegation.slug, self.source.url)
+
+    natural_key.dependencies = ["cooperation.delegation", "cooperation.source"]
+
+
+# --- Activities ---------------------------------------------------------------------------
+
+
+class ActivityManager(models.Manager):
+    def get_by_natural_key(self, delegation_slug, slug):
+        return self.get(delegation__slug=delegation_slug, slug=slug)
+
+
+class Activity(TimeStampedModel):
+    """Something that happened during a visit. Concrete kinds add what is theirs."""
+
+    kind_label = "Activity"
+
+    # Each concrete kind declares `delegation` (with its own related_name) and `place`.
+    slug = models.SlugField(max_length=120, help_text="Unique within the visit.")
+    title = models.CharField(max_length=255)
+    date = models.DateField(
+        null=True, blank=True, help_text="Leave empty when the sources do not give the date."
+    )
+    order = models.PositiveSmallIntegerField(
+        default=0, help_text="Position in the visit's timeline among activities of the same date."
+    )
+    summary = models.TextField(blank=True)
+
+    objects = ActivityManager()
+
+    class Meta:
+        abstract = True
+        ordering = ("delegation", "date", "order", "id")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return f"{self.delegation.get_absolute_url()}#{self.anchor}"
+
+    def natural_key(self):
+        return (self.delegation.slug, self.slug)
+
+    natural_key.dependencies = ["cooperation.delegation"]
+
+    @property
+    def anchor(self):
+        return f"{self._meta.model_name}-{self.slug}"
+
+
+def activity_constraints(name):
+    return [
+        models.UniqueConstraint(fields=("delegation", "slug"), name=f"{name}_slug_unique"),
+    ]
+
+
+class Meeting(Activity):
+    """A welcome, talks, or a session of a body that the guests attend."""
+
+    kind_label = "Meeting"
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="meetings")
+    place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings"
+    )
+    host_organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meetings_hosted",
+    )
+    sources = models.ManyToManyField(Source, through="MeetingCitation", related_name="meetings")
+
+    class Meta(Activity.Meta):
+        constraints = activity_constraints("meeting")
+
+
+class MeetingParticipantManager(models.Manager):
+    def get_by_natural_key(self, delegation_slug, meeting_slug, order):
+        return self.get(
+            meeting__delegation__slug=delegation_slug, meeting__slug=meeting_slug, order=order
+        )
+
+
+class MeetingParticipant(TimeStampedModel):
+    """A person or body at a meeting, on the visiting or the host side, and what they did."""
+
+    class Side(models.TextChoices):
+        VISITING = "visiting", "Visiting side"
+        HOST = "host", "Host side"
+        OTHER = "other", "Other party"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="participations"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="participations",
+    )
+    side = models.CharField(max_length=20, choices=Side.choices)
+    role = models.CharField(max_length=255, blank=True, help_text='e.g. "welcomed the guests"')
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = MeetingParticipantManager()
+
+    class Meta:
+        ordering = ("meeting", "order", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(organization__isnull=False),
+                name="participant_is_someone",
+                violation_error_message="A participant is a person, an organization or both.",
+            ),
+            models.UniqueConstraint(fields=("meeting", "order"), name="participant_order_unique"),
+        ]
+
+    def __str__(self):
+        return str(self.person or self.organization)
+
+    def natural_key(self):
+        return (*self.meeting.natural_key(), self.order)
+
+    natural_key.dependencies = ["cooperation.meeting"]
+
+
+class Workshop(Activity):
+    """A working session on one or more topics."""
+
+    kind_label = "Workshop"
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="workshops")
+    place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="workshops"
+    )
+    topics = models.ManyToManyField(Topic, related_name="workshops")
+    sources = models.ManyToManyField(Source, through="WorkshopCitation", related_name="workshops")
+
+    class Meta(Activity.Meta):
+        constraints = activity_constraints("workshop")
+
+
+class SiteVisit(Activity):
+    """A visit the delegation paid to a place: a building, a museum, a memorial."""
+
+    kind_label = "Site visit"
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="site_visits")
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="site_visits")
+    sources = models.ManyToManyField(
+        Source, through="SiteVisitCitation", related_name="site_visits"
+    )
+
+    class Meta(Activity.Meta):
+        constraints = activity_constraints("site_visit")
+
+
+class ActivityCitationManager(models.Manager):
+    def get_by_natural_key(self, delegation_slug, activity_slug, url):
+        return self.get(
+            activity__delegation__slug=delegation_slug,
+            activity__slug=activity_slug,
+            source__url=url,
+        )
+
+
+class ActivityCitation(Citation):
+    objects = ActivityCitationManager()
+
+    class Meta(Citation.Meta):
+        abstract = True
+
+    def __str__(self):
+        return str(self.source)
+
+    def natural_key(self):
+        return (*self.activity.natural_key(), self.source.url)
+
+    natural_key.dependencies = [
+        "cooperation.meeting",
+        "cooperation.workshop",
+        "cooperation.sitevisit",
+        "cooperation.source",
+    ]
+
+
+class MeetingCitation(ActivityCitation):
+    activity = models.ForeignKey(Meeting, on_delete=models.CASCADE)
+
+    class Meta(ActivityCitation.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=("activity", "source"), name="meeting_citation_unique")
+        ]
+
+
+class WorkshopCitation(ActivityCitation):
+    activity = models.ForeignKey(Workshop, on_delete=models.CASCADE)
+
+    class Meta(ActivityCitation.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=("activity", "source"), name="workshop_citation_unique")
+        ]
+
+
+class SiteVisitCitation(ActivityCitation):
+    activity = models.ForeignKey(SiteVisit, on_delete=models.CASCADE)
+
+    class Meta(ActivityCitation.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=("activity", "source"), name="site_visit_citation_unique"
+            )
+        ]
