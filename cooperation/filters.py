@@ -1,0 +1,210 @@
+"""The filters of the public event list (/events/), as DESIGN.md names them.
+
+Every choice a filter offers or accepts comes from published records only: querysets are
+callables evaluated per request, and reference records are looked up through their
+`.public()` querysets, so a draft's organization, person, place or topic is "unknown" here
+exactly as on its own page.
+"""
+
+import django_filters
+from django import forms
+from django.core.validators import validate_slug
+from django_countries import countries
+
+from .models import (
+    CooperationProgram,
+    Delegation,
+    Organization,
+    Person,
+    Place,
+    Topic,
+)
+
+SORTS = {
+    # Each ordering ends with the primary key, so pages never repeat or skip a row.
+    "date": ("start_date", "id"),
+    "-date": ("-start_date", "-id"),
+    "title": ("title", "id"),
+}
+SORT_CHOICES = (("-date", "Newest first"), ("date", "Oldest first"), ("title", "Title (A–Z)"))
+DEFAULT_SORT = "-date"
+
+
+class SlugModelChoiceField(forms.ModelChoiceField):
+    """A record named by its slug; anything that is not a slug is refused before any query."""
+
+    default_error_messages = {
+        "invalid_choice": "No published record has the identifier “%(value)s”.",
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            validate_slug(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+        return super().to_python(value)
+
+
+class SlugFilter(django_filters.ModelChoiceFilter):
+    field_class = SlugModelChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+
+class CountryField(forms.CharField):
+    """An ISO 3166-1 alpha-2 code in any case; a code that is no country is an error."""
+
+    def to_python(self, value):
+        value = super().to_python(value).strip().upper()
+        if value and value not in countries:
+            raise forms.ValidationError(
+                "“%(value)s” is not an ISO 3166-1 country code (such as AZ or RU).",
+                code="invalid_country",
+                params={"value": value[:10]},
+            )
+        return value
+
+
+class YearField(forms.IntegerField):
+    default_error_messages = {"invalid": "Enter a year as a number, such as 2023."}
+
+
+class CountryFilter(django_filters.CharFilter):
+    field_class = CountryField
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = YearField
+
+
+class EventFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+
+def published_programs(request):
+    return CooperationProgram.objects.published()
+
+
+def public_topics(request):
+    return Topic.objects.public()
+
+
+def text_input(placeholder):
+    return forms.TextInput(attrs={"placeholder": placeholder, "autocomplete": "off"})
+
+
+class EventFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_q",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    program = SlugFilter(
+        label="Programme", queryset=published_programs, empty_label="Any programme"
+    )
+    organization = SlugFilter(
+        label="Organization",
+        queryset=lambda request: Organization.objects.public(),
+        method="filter_organization",
+        widget=text_input("organization identifier"),
+    )
+    country = CountryFilter(
+        label="Country",
+        method="filter_country",
+        max_length=10,
+        widget=text_input("e.g. AZ"),
+    )
+    person = SlugFilter(
+        label="Person",
+        queryset=lambda request: Person.objects.public(),
+        method="filter_person",
+        widget=text_input("person identifier"),
+    )
+    topic = SlugFilter(
+        label="Topic", queryset=public_topics, method="filter_topic", empty_label="Any topic"
+    )
+    place = SlugFilter(
+        label="Place",
+        queryset=lambda request: Place.objects.public(),
+        method="filter_place",
+        widget=text_input("place identifier"),
+    )
+    visit_type = django_filters.ChoiceFilter(
+        label="Type of visit", choices=Delegation.VisitType.choices, empty_label="Any type"
+    )
+    year = YearFilter(
+        label="Year",
+        field_name="start_date",
+        lookup_expr="year",
+        min_value=1900,
+        max_value=2200,
+    )
+    date_from = django_filters.DateFilter(
+        label="From",
+        field_name="start_date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        label="To",
+        field_name="start_date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort",
+        choices=SORT_CHOICES,
+        method="filter_sort",
+        empty_label=None,
+        null_label=None,
+    )
+
+    class Meta:
+        model = Delegation
+        fields = ()
+        form = EventFilterForm
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.form.fields["sort"].required = False
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
+        return queryset.order_by(*SORTS[sort])
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_organization(self, queryset, name, value):
+        return queryset.involving_organization(value)
+
+    def filter_country(self, queryset, name, value):
+        return queryset.in_country(value)
+
+    def filter_person(self, queryset, name, value):
+        return queryset.involving_person(value)
+
+    def filter_topic(self, queryset, name, value):
+        return queryset.for_topic(value)
+
+    def filter_place(self, queryset, name, value):
+        return queryset.at_place(value)
+
+    def filter_sort(self, queryset, name, value):
+        # Applied last, in filter_queryset, whatever order the parameters came in.
+        return queryset

@@ -1,0 +1,79 @@
+"""schema.org descriptions of public records, for search engines and re-use."""
+
+from django.conf import settings
+
+
+def _organization(request, organization):
+    data = {
+        "@type": "GovernmentOrganization",
+        "name": organization.name,
+        "url": request.build_absolute_uri(organization.get_absolute_url()),
+    }
+    if organization.country:
+        data["address"] = {"@type": "PostalAddress", "addressCountry": organization.country.code}
+    return data
+
+
+def _place(request, place):
+    data = {
+        "@type": "Place",
+        "name": place.name,
+        "url": request.build_absolute_uri(place.get_absolute_url()),
+        "address": {"@type": "PostalAddress", "addressCountry": place.country.code},
+    }
+    if place.address:
+        data["address"]["streetAddress"] = place.address
+    return data
+
+
+def event_json_ld(request, event, activities):
+    """An `Event` for a visit, with its meetings, workshops and site visits as `subEvent`s.
+
+    Dates appear only where the record knows them: a visit known only from the date it was
+    reported has no `startDate`.
+    """
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "@id": request.build_absolute_uri(event.get_absolute_url()),
+        "url": request.build_absolute_uri(event.get_absolute_url()),
+        "name": event.title,
+        "description": event.summary,
+        "inLanguage": settings.LANGUAGE_CODE,
+        "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+        "location": _place(request, event.location),
+        "organizer": _organization(request, event.host_organization),
+        "attendee": [
+            _organization(request, event.sending_organization),
+            *(
+                {
+                    "@type": "Person",
+                    "name": member.person.name,
+                    "url": request.build_absolute_uri(member.person.get_absolute_url()),
+                }
+                for member in event.members.all()
+            ),
+        ],
+        "isBasedOn": [citation.source.url for citation in event.citations],
+    }
+    if event.date_basis == event.DateBasis.VISIT:
+        data["startDate"] = event.start_date.isoformat()
+    if event.end_date:
+        data["endDate"] = event.end_date.isoformat()
+    sub_events = []
+    for activity in activities:
+        sub = {
+            "@type": "Event",
+            "name": activity.title,
+            "description": activity.summary,
+            "url": request.build_absolute_uri(activity.get_absolute_url()),
+        }
+        if activity.date:
+            sub["startDate"] = activity.date.isoformat()
+        if activity.place_id:
+            sub["location"] = _place(request, activity.place)
+        if hasattr(activity, "topics"):
+            sub["about"] = [topic.name for topic in activity.topics.all()]
+        sub_events.append(sub)
+    data["subEvent"] = sub_events
+    return data

@@ -1,0 +1,411 @@
+"""Public pages. Every view starts from published records only (DESIGN.md, Publication)."""
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models.functions import ExtractYear
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django_countries import countries
+
+from .filters import EventFilter
+from .models import (
+    CooperationProgram,
+    Delegation,
+    DelegationCitation,
+    DelegationMember,
+    Meeting,
+    MeetingCitation,
+    MeetingParticipant,
+    Organization,
+    Person,
+    Place,
+    Position,
+    ProgramCitation,
+    ProgramSignatory,
+    SiteVisit,
+    SiteVisitCitation,
+    Status,
+    Topic,
+    Workshop,
+    WorkshopCitation,
+)
+from .structured_data import event_json_ld
+
+PAGE_ERROR = "The page number must be a whole number, 1 or more."
+
+
+def parse_page(request):
+    """The requested page number, or None when it cannot be understood."""
+    raw = request.GET.get("page", "1").strip() or "1"
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return None
+    number = int(raw)
+    return number if number >= 1 else None
+
+
+def page_of(paginator, number):
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        raise Http404("There is no such page of results.") from None
+
+
+def without(query, *names):
+    """The query string with `names` (and the page number) removed."""
+    query = query.copy()
+    for name in (*names, "page"):
+        query.pop(name, None)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def with_value(query, name, value):
+    """The query string with `name` set to `value`, back on the first page."""
+    query = query.copy()
+    query.pop("page", None)
+    query[name] = value
+    return f"?{query.urlencode()}"
+
+
+def home(request):
+    events = Delegation.objects.published().with_listing().order_by("-start_date", "-id")[:6]
+    programs = CooperationProgram.objects.published().order_by("-start_year", "title", "id")[:6]
+    return render(
+        request,
+        "cooperation/home.html",
+        {"events": events, "programs": programs, "visit_types": Delegation.VisitType.choices},
+    )
+
+
+# --- The event list ---------------------------------------------------------------------
+
+
+def active_filters(filterset):
+    """Chips for the filters in use: a label, the value as people read it, a removal URL."""
+    data = filterset.form.cleaned_data
+    query = filterset.data
+    chips = []
+    for name, field in filterset.form.fields.items():
+        value = data.get(name)
+        if name == "sort" or value in (None, ""):
+            continue
+        if name == "country":
+            shown = countries.name(value)
+        elif name == "visit_type":
+            shown = Delegation.VisitType(value).label
+        elif hasattr(value, "strftime"):
+            shown = f"{value:%-d %B %Y}"
+        else:
+            shown = str(value)
+        chips.append({"label": field.label, "value": shown, "remove_url": without(query, name)})
+    return chips
+
+
+def facets(queryset, query):
+    """Counts per programme, country, topic and year over the current results."""
+    plain = queryset.order_by()
+    ids = plain.values("pk")
+
+    programs = (
+        plain.filter(program__status=Status.PUBLISHED)
+        .values("program__slug", "program__title")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "program__title")[:10]
+    )
+
+    sending = dict(
+        plain.values_list("sending_organization__country").annotate(Count("pk")).order_by()
+    )
+    hosting = dict(plain.values_list("host_organization__country").annotate(Count("pk")).order_by())
+    # An event between two bodies of the same country counts once for that country.
+    both = dict(
+        plain.filter(sending_organization__country=F("host_organization__country"))
+        .values_list("sending_organization__country")
+        .annotate(Count("pk"))
+        .order_by()
+    )
+    country_counts = {}
+    for code in {*sending, *hosting} - {""}:
+        country_counts[code] = sending.get(code, 0) + hosting.get(code, 0) - both.get(code, 0)
+    country_list = sorted(country_counts.items(), key=lambda item: (-item[1], item[0]))[:12]
+
+    topics = (
+        Topic.objects.filter(workshops__delegation__in=ids)
+        .annotate(count=Count("workshops__delegation", distinct=True))
+        .order_by("-count", "name")[:12]
+    )
+    years = (
+        plain.annotate(year=ExtractYear("start_date"))
+        .values("year")
+        .annotate(count=Count("pk"))
+        .order_by("-year")[:15]
+    )
+    groups = [
+        {
+            "name": "program",
+            "label": "Programme",
+            "items": [
+                {"value": p["program__slug"], "label": p["program__title"], "count": p["count"]}
+                for p in programs
+            ],
+        },
+        {
+            "name": "country",
+            "label": "Country",
+            "items": [
+                {"value": code, "label": countries.name(code), "count": count}
+                for code, count in country_list
+            ],
+        },
+        {
+            "name": "topic",
+            "label": "Topic",
+            "items": [{"value": t.slug, "label": t.name, "count": t.count} for t in topics],
+        },
+        {
+            "name": "year",
+            "label": "Year",
+            "items": [
+                {"value": str(y["year"]), "label": str(y["year"]), "count": y["count"]}
+                for y in years
+            ],
+        },
+    ]
+    for group in groups:
+        current = query.get(group["name"], "")
+        for item in group["items"]:
+            item["selected"] = item["value"].lower() == current.strip().lower()
+            item["url"] = with_value(query, group["name"], item["value"])
+    return groups
+
+
+def event_list(request):
+    filterset = EventFilter(
+        request.GET,
+        queryset=Delegation.objects.published().with_listing(),
+        request=request,
+    )
+    page_number = parse_page(request)
+    context = {"filter": filterset, "form": filterset.form, "page_error": None}
+    if not filterset.is_valid() or page_number is None:
+        if page_number is None:
+            context["page_error"] = PAGE_ERROR
+        return render(request, "cooperation/event_list.html", context, status=400)
+
+    results = filterset.qs
+    page = page_of(Paginator(results, settings.EVENTS_PER_PAGE), page_number)
+    context.update(
+        page=page,
+        events=page.object_list,
+        chips=active_filters(filterset),
+        facets=facets(results, filterset.data),
+        query=filterset.data,
+    )
+    return render(request, "cooperation/event_list.html", context)
+
+
+# --- One event --------------------------------------------------------------------------
+
+
+def event_detail(request, slug):
+    citations = DelegationCitation.objects.select_related("source__supplied_by")
+    event = get_object_or_404(
+        Delegation.objects.published()
+        .with_listing()
+        .select_related("sending_organization__parent", "host_organization__parent")
+        .prefetch_related(
+            Prefetch("delegationcitation_set", queryset=citations, to_attr="citations"),
+            Prefetch(
+                "members",
+                queryset=DelegationMember.objects.select_related("person"),
+            ),
+            Prefetch(
+                "meetings",
+                queryset=Meeting.objects.select_related("place", "host_organization"),
+            ),
+            Prefetch(
+                "meetings__participants",
+                queryset=MeetingParticipant.objects.select_related("person", "organization"),
+            ),
+            Prefetch(
+                "meetings__meetingcitation_set",
+                queryset=MeetingCitation.objects.select_related("source"),
+            ),
+            Prefetch("workshops", queryset=Workshop.objects.select_related("place")),
+            Prefetch("workshops__topics", queryset=Topic.objects.order_by("name")),
+            Prefetch(
+                "workshops__workshopcitation_set",
+                queryset=WorkshopCitation.objects.select_related("source"),
+            ),
+            Prefetch("site_visits", queryset=SiteVisit.objects.select_related("place")),
+            Prefetch(
+                "site_visits__sitevisitcitation_set",
+                queryset=SiteVisitCitation.objects.select_related("source"),
+            ),
+        ),
+        slug=slug,
+    )
+    activities = event.activities()
+    return render(
+        request,
+        "cooperation/event_detail.html",
+        {
+            "event": event,
+            "program": event.public_program,
+            "activities": activities,
+            "json_ld": event_json_ld(request, event, activities),
+        },
+    )
+
+
+# --- Programmes -------------------------------------------------------------------------
+
+
+def program_list(request):
+    programs = (
+        CooperationProgram.objects.published()
+        .annotate(event_count=Count("delegations", filter=Q(delegations__status=Status.PUBLISHED)))
+        .prefetch_related(Prefetch("parties", queryset=Organization.objects.order_by("name")))
+        .order_by("-start_year", "title", "id")
+    )
+    return render(request, "cooperation/program_list.html", {"programs": programs})
+
+
+def program_detail(request, slug):
+    program = get_object_or_404(
+        CooperationProgram.objects.published()
+        .select_related("signed_at")
+        .prefetch_related(
+            Prefetch("parties", queryset=Organization.objects.order_by("name")),
+            Prefetch(
+                "signatories",
+                queryset=ProgramSignatory.objects.select_related("person", "organization"),
+            ),
+            Prefetch(
+                "programcitation_set",
+                queryset=ProgramCitation.objects.select_related("source__supplied_by"),
+                to_attr="citations",
+            ),
+        ),
+        slug=slug,
+    )
+    events = (
+        program.delegations.published()
+        .select_related("sending_organization", "host_organization", "location")
+        .order_by("start_date", "id")
+    )
+    return render(
+        request,
+        "cooperation/program_detail.html",
+        {"program": program, "events": events},
+    )
+
+
+# --- Entities and the events they take part in ------------------------------------------
+
+
+def entity_page(request, template, entity, events, filter_name, extra=None):
+    page_number = parse_page(request)
+    if page_number is None:
+        return render(
+            request,
+            "cooperation/bad_request.html",
+            {"message": PAGE_ERROR, "title": str(entity)},
+            status=400,
+        )
+    events = events.with_listing().order_by("-start_date", "-id")
+    page = page_of(Paginator(events, settings.EVENTS_PER_PAGE), page_number)
+    context = {
+        "entity": entity,
+        "page": page,
+        "events": page.object_list,
+        "filter_url": f"{reverse('cooperation:event-list')}?{filter_name}={entity.slug}",
+        **(extra or {}),
+    }
+    return render(request, template, context)
+
+
+def organization_detail(request, slug):
+    organization = get_object_or_404(
+        Organization.objects.public().select_related("parent"), slug=slug
+    )
+    public_units = Organization.objects.public().filter(parent=organization).order_by("name")
+    parent_is_public = bool(
+        organization.parent_id
+        and Organization.objects.public().filter(pk=organization.parent_id).exists()
+    )
+    events = Delegation.objects.published().involving_organization(organization)
+    return entity_page(
+        request,
+        "cooperation/organization_detail.html",
+        organization,
+        events,
+        "organization",
+        {"units": public_units, "parent_is_public": parent_is_public},
+    )
+
+
+def person_detail(request, slug):
+    public_organizations = Organization.objects.public().filter(pk=OuterRef("organization_id"))
+    person = get_object_or_404(
+        Person.objects.public().prefetch_related(
+            "other_names",
+            Prefetch(
+                "positions",
+                queryset=Position.objects.select_related("organization")
+                .annotate(organization_is_public=Exists(public_organizations))
+                .order_by("-start_date", "title"),
+            ),
+        ),
+        slug=slug,
+    )
+    signatures = (
+        ProgramSignatory.objects.filter(person=person, program__status=Status.PUBLISHED)
+        .select_related("program", "organization")
+        .order_by("-program__start_year")
+    )
+    events = Delegation.objects.published().involving_person(person)
+    return entity_page(
+        request,
+        "cooperation/person_detail.html",
+        person,
+        events,
+        "person",
+        {"signatures": signatures},
+    )
+
+
+def topic_detail(request, slug):
+    topic = get_object_or_404(Topic.objects.public().select_related("parent"), slug=slug)
+    parent_is_public = bool(
+        topic.parent_id and Topic.objects.public().filter(pk=topic.parent_id).exists()
+    )
+    subtopics = Topic.objects.public().filter(parent=topic).order_by("name")
+    events = Delegation.objects.published().for_topic(topic)
+    return entity_page(
+        request,
+        "cooperation/topic_detail.html",
+        topic,
+        events,
+        "topic",
+        {"parent_is_public": parent_is_public, "subtopics": subtopics},
+    )
+
+
+def place_detail(request, slug):
+    place = get_object_or_404(Place.objects.public().select_related("parent"), slug=slug)
+    parent_is_public = bool(
+        place.parent_id and Place.objects.public().filter(pk=place.parent_id).exists()
+    )
+    inside = Place.objects.public().filter(parent=place).order_by("name")
+    events = Delegation.objects.published().at_place(place)
+    return entity_page(
+        request,
+        "cooperation/place_detail.html",
+        place,
+        events,
+        "place",
+        {"parent_is_public": parent_is_public, "inside": inside},
+    )

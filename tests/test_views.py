@@ -1,0 +1,187 @@
+"""Public pages: only published records, a fixed number of queries, clear errors."""
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.utils import timezone
+
+from cooperation.models import (
+    DelegationMember,
+    Meeting,
+    MeetingParticipant,
+    Person,
+    Place,
+    SiteVisit,
+    Status,
+    Topic,
+    Workshop,
+)
+
+
+def test_event_list_shows_published_events_only(client, world):
+    response = client.get("/events/")
+    assert response.status_code == 200
+    assert "Published working visit" in response.text
+    assert "Draft working visit" not in response.text
+
+
+def test_draft_event_is_404(client, world):
+    assert client.get("/events/draft-visit/").status_code == 404
+
+
+def test_unknown_event_is_404(client, world):
+    assert client.get("/events/no-such-visit/").status_code == 404
+
+
+def test_published_event_page_shows_the_visit(client, world):
+    response = client.get("/events/published-visit/")
+    assert response.status_code == 200
+    assert world.russia.name in response.text.replace("&#x27;", "'")
+    assert '<time datetime="2023-12-15">15 December 2023</time>' in response.text
+    assert "/programs/program-2021-2023/" in response.text
+
+
+def test_event_under_a_draft_programme_does_not_link_to_it(client, world):
+    world.program.status = Status.DRAFT
+    world.program.save()
+    response = client.get("/events/published-visit/")
+    assert response.status_code == 200
+    assert "/programs/program-2021-2023/" not in response.text
+    assert world.program.title not in response.text
+    assert client.get("/programs/program-2021-2023/").status_code == 404
+
+
+def test_programme_page_lists_only_its_published_events(client, world):
+    response = client.get("/programs/program-2021-2023/")
+    assert response.status_code == 200
+    assert "/events/published-visit/" in response.text
+    assert "/events/draft-visit/" not in response.text
+
+
+def test_home_page_shows_recent_published_events(client, world):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "/events/published-visit/" in response.text
+    assert "/events/draft-visit/" not in response.text
+
+
+def test_event_list_query_count_does_not_grow_with_events(
+    client, world, make_event, django_assert_num_queries
+):
+    # 1 count, 1 page of events with their offices, place and programme, 6 facet queries
+    # (programmes, sending countries, host countries, same-country pairs, topics, years),
+    # 2 for the form's choices (published programmes, public topics).
+    with django_assert_num_queries(10):
+        client.get("/events/")
+    for _ in range(19):
+        make_event()
+    with django_assert_num_queries(10):
+        response = client.get("/events/")
+    assert response.text.count('class="event-item"') == 20
+
+
+def add_activities(event, n):
+    person = Person.objects.create(name=f"Guest {event.pk}", slug=f"guest-{event.pk}")
+    topic = Topic.objects.create(name=f"Topic {event.pk}", slug=f"topic-{event.pk}")
+    place = Place.objects.create(
+        name=f"Museum {event.pk}", slug=f"museum-{event.pk}", country="AZ", parent=event.location
+    )
+    DelegationMember.objects.create(delegation=event, person=person, is_head=True)
+    for i in range(n):
+        meeting = Meeting.objects.create(delegation=event, slug=f"m{i}", title=f"Talks {i}")
+        MeetingParticipant.objects.create(meeting=meeting, person=person, side="visiting")
+        workshop = Workshop.objects.create(delegation=event, slug=f"w{i}", title=f"Workshop {i}")
+        workshop.topics.add(topic)
+        SiteVisit.objects.create(delegation=event, slug=f"s{i}", title=f"Tour {i}", place=place)
+
+
+def test_event_page_query_count_does_not_grow_with_activities(
+    client, world, make_event, django_assert_num_queries
+):
+    small = make_event(slug="small-visit")
+    add_activities(small, 1)
+    big = make_event(slug="big-visit")
+    add_activities(big, 8)
+    # 1 event with offices, place and programme; citations; members; meetings;
+    # participants; meeting citations; workshops; topics; workshop citations; site visits;
+    # site-visit citations.
+    with django_assert_num_queries(11):
+        client.get("/events/small-visit/")
+    with django_assert_num_queries(11):
+        response = client.get("/events/big-visit/")
+    assert response.text.count('class="activity ') == 24
+
+
+def test_timeline_puts_undated_activities_first_and_never_invents_dates(client, world):
+    Meeting.objects.create(
+        delegation=world.published, slug="talks", title="Talks", date=dt.date(2023, 12, 15)
+    )
+    Meeting.objects.create(delegation=world.published, slug="welcome", title="Welcome", order=1)
+    text = client.get("/events/published-visit/").text
+    assert text.index("Welcome") < text.index("Talks")
+    assert "Date not given in the sources" in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/organizations/ru-pgo/",
+        "/places/baku/",
+        "/programs/program-2021-2023/",
+    ],
+)
+def test_entity_pages_of_published_records_answer(client, world, url):
+    assert client.get(url).status_code == 200
+
+
+def test_entity_only_in_a_draft_is_404(client, world, make_event):
+    draft = make_event(status=Status.DRAFT)
+    secret = Person.objects.create(name="Secret Guest", slug="secret-guest")
+    DelegationMember.objects.create(delegation=draft, person=secret)
+    topic = Topic.objects.create(name="Secret topic", slug="secret-topic")
+    Workshop.objects.create(delegation=draft, slug="w", title="W").topics.add(topic)
+    assert client.get("/people/secret-guest/").status_code == 404
+    assert client.get("/topics/secret-topic/").status_code == 404
+    assert client.get(f"/organizations/{draft.sending_organization.slug}/").status_code == 404
+    assert client.get(f"/places/{draft.location.slug}/").status_code == 404
+    # published, the same records appear
+    draft.status = Status.PUBLISHED
+    draft.published_at = timezone.now()
+    draft.save()
+    assert client.get("/people/secret-guest/").status_code == 200
+    assert client.get("/topics/secret-topic/").status_code == 200
+
+
+def test_place_page_lists_events_at_places_inside_it(client, world):
+    museum = Place.objects.create(name="Museum", slug="museum", country="AZ", parent=world.baku)
+    SiteVisit.objects.create(delegation=world.published, slug="m", title="Tour", place=museum)
+    assert "/events/published-visit/" in client.get("/places/museum/").text
+    assert "/events/published-visit/" in client.get("/places/baku/").text
+
+
+def test_entity_page_links_to_the_prefiltered_event_list(client, world):
+    text = client.get("/organizations/ru-pgo/").text
+    assert "/events/?organization=ru-pgo" in text
+
+
+def test_entity_page_number_past_the_end_is_404(client, world):
+    assert client.get("/organizations/ru-pgo/?page=9").status_code == 404
+    assert client.get("/organizations/ru-pgo/?page=x").status_code == 400
+
+
+def test_event_page_carries_json_ld_event_with_sub_events(client, world):
+    Meeting.objects.create(
+        delegation=world.published, slug="talks", title="Talks", date=dt.date(2023, 12, 15)
+    )
+    response = client.get("/events/published-visit/")
+    block = re.search(
+        r'<script type="application/ld\+json">(.*?)</script>', response.text, re.S
+    ).group(1)
+    data = json.loads(block)
+    assert data["@type"] == "Event"
+    assert data["startDate"] == "2023-12-15"
+    assert data["subEvent"][0]["name"] == "Talks"
+    assert data["subEvent"][0]["startDate"] == "2023-12-15"
+    assert data["organizer"]["name"] == world.azerbaijan.name
