@@ -94,9 +94,10 @@ def published_needs_date(name):
 
 # --- Reference records --------------------------------------------------------------------
 
-# How deep `Place.parent` and `Topic.parent` chains are followed when a place is asked for "with every place
-# inside it" (country > city > district > building > room). A fixed depth keeps the lookup
-# to one query with a handful of joins instead of a recursive walk.
+# How deep `Place.parent` and `Topic.parent` chains are followed when a place is asked for
+# "with every place inside it" (country > city > district > building > room), or a topic
+# with its narrower topics. A fixed depth keeps the lookup to one query with a handful of
+# joins instead of a recursive walk.
 PLACE_DEPTH = 4
 
 

@@ -1,13 +1,18 @@
 from django.urls import path
 
 from . import views
+from .feeds import RecentEventsFeed
 
 app_name = "cooperation"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("events/", views.event_list, name="event-list"),
+    path("events/export.csv", views.event_export, {"fmt": "csv"}, name="event-export-csv"),
+    path("events/export.json", views.event_export, {"fmt": "json"}, name="event-export-json"),
     path("events/<slug:slug>/", views.event_detail, name="event-detail"),
+    path("events/<slug:slug>/calendar.ics", views.event_calendar, name="event-calendar"),
+    path("feeds/events.atom", RecentEventsFeed(), name="event-feed"),
     path("programs/", views.program_list, name="program-list"),
     path("programs/<slug:slug>/", views.program_detail, name="program-detail"),
     path("organizations/<slug:slug>/", views.organization_detail, name="organization-detail"),

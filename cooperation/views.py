@@ -1,14 +1,18 @@
 """Public pages. Every view starts from published records only (DESIGN.md, Publication)."""
 
+import csv
+import json
+
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import ExtractYear
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django_countries import countries
 
+from . import feeds
 from .filters import EventFilter
 from .models import (
     CooperationProgram,
@@ -181,13 +185,18 @@ def facets(queryset, query):
     return groups
 
 
-def event_list(request):
+def filter_events(request):
+    """The filter set over published events, and the page number (None when not understood)."""
     filterset = EventFilter(
         request.GET,
         queryset=Delegation.objects.published().with_listing(),
         request=request,
     )
-    page_number = parse_page(request)
+    return filterset, parse_page(request)
+
+
+def event_list(request):
+    filterset, page_number = filter_events(request)
     context = {"filter": filterset, "form": filterset.form, "page_error": None}
     if not filterset.is_valid() or page_number is None:
         if page_number is None:
@@ -202,8 +211,71 @@ def event_list(request):
         chips=active_filters(filterset),
         facets=facets(results, filterset.data),
         query=filterset.data,
+        export_query=without(filterset.data),
     )
     return render(request, "cooperation/event_list.html", context)
+
+
+# Columns of the CSV and JSON exports, in order.
+EXPORT_COLUMNS = {
+    "slug": lambda e, url: e.slug,
+    "title": lambda e, url: e.title,
+    "url": lambda e, url: url(e.get_absolute_url()),
+    "visit_type": lambda e, url: e.visit_type,
+    "start_date": lambda e, url: e.start_date.isoformat(),
+    "end_date": lambda e, url: e.end_date.isoformat() if e.end_date else None,
+    "date_basis": lambda e, url: e.date_basis,
+    "sending_organization": lambda e, url: e.sending_organization.name,
+    "sending_country": lambda e, url: e.sending_organization.country.code or None,
+    "host_organization": lambda e, url: e.host_organization.name,
+    "host_country": lambda e, url: e.host_organization.country.code or None,
+    "location": lambda e, url: e.location.name,
+    "program": lambda e, url: e.public_program.title if e.public_program else None,
+    "summary": lambda e, url: e.summary,
+}
+
+
+class _Echo:
+    """A file-like object whose write() hands the text back, for streaming csv.writer."""
+
+    def write(self, value):
+        return value
+
+
+def event_export(request, fmt):
+    """The current filtered list as CSV or JSON, streamed row by row in constant memory."""
+    filterset, _ = filter_events(request)
+    if not filterset.is_valid():
+        errors = "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in filterset.form.errors.items()
+        )
+        return HttpResponseBadRequest(
+            f"Filters not understood: {errors}", content_type="text/plain; charset=utf-8"
+        )
+    rows = filterset.qs.iterator(chunk_size=2000)
+    url = request.build_absolute_uri
+
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield writer.writerow(EXPORT_COLUMNS)
+            for event in rows:
+                yield writer.writerow(get(event, url) for get in EXPORT_COLUMNS.values())
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    else:
+
+        def chunks():
+            yield '{"events": ['
+            for index, event in enumerate(rows):
+                record = {name: get(event, url) for name, get in EXPORT_COLUMNS.items()}
+                yield ("," if index else "") + json.dumps(record, ensure_ascii=False)
+            yield "]}"
+
+        response = StreamingHttpResponse(chunks(), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="events.{fmt}"'
+    return response
 
 
 # --- One event --------------------------------------------------------------------------
@@ -258,6 +330,19 @@ def event_detail(request, slug):
             "json_ld": event_json_ld(request, event, activities),
         },
     )
+
+
+def event_calendar(request, slug):
+    event = get_object_or_404(Delegation.objects.published().with_listing(), slug=slug)
+    response = HttpResponse(feeds.event_calendar(request, event), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
+
+
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
 # --- Programmes -------------------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""Feeds and calendar files: the published record in forms other programs read."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from .models import Delegation
+
+
+class RecentEventsFeed(Feed):
+    """The most recently published visits, newest publication first."""
+
+    feed_type = Atom1Feed
+    title = f"{settings.SITE_NAME}: recently published events"
+    subtitle = "Visits of delegations as they are published in the registry."
+
+    def link(self):
+        return reverse("cooperation:event-list")
+
+    def items(self):
+        return Delegation.objects.published().with_listing().order_by("-published_at", "-id")[:50]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [item.get_visit_type_display()]
+
+
+def event_calendar(request, event):
+    """An iCalendar file for one visit; all-day, as sources rarely give times."""
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{settings.SITE_NAME}//Cooperation records//EN")
+    calendar.add("version", "2.0")
+    entry = CalendarEvent()
+    entry.add("uid", f"{event.slug}@{request.get_host().split(':')[0]}")
+    entry.add("summary", event.title)
+    entry.add("dtstart", event.start_date)
+    # DTEND of an all-day event is exclusive: the day after the last day.
+    entry.add("dtend", (event.end_date or event.start_date) + dt.timedelta(days=1))
+    entry.add("dtstamp", event.updated_at)
+    entry.add("location", f"{event.location.name}, {event.location.country.name}")
+    entry.add("url", request.build_absolute_uri(event.get_absolute_url()))
+    description = event.summary
+    if event.date_basis == Delegation.DateBasis.REPORTED:
+        description = (
+            "The date is the day the visit was reported as under way; the sources do not "
+            f"say when it began or ended.\n\n{description}"
+        )
+    entry.add("description", description)
+    calendar.add_component(entry)
+    return calendar.to_ical()

@@ -1,0 +1,55 @@
+"""sitemap.xml: every public page a search engine should know, and nothing of a draft."""
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from .models import CooperationProgram, Delegation, Organization, Person, Place, Topic
+
+
+class EventSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.8
+
+    def items(self):
+        return Delegation.objects.published().only("slug", "updated_at").order_by("id")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+class ProgramSitemap(EventSitemap):
+    def items(self):
+        return CooperationProgram.objects.published().only("slug", "updated_at").order_by("id")
+
+
+class EntitySitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.5
+
+    def __init__(self, model):
+        self.model = model
+
+    def items(self):
+        return self.model.objects.public().only("slug").order_by("id")
+
+
+class PageSitemap(Sitemap):
+    priority = 0.6
+    changefreq = "daily"
+
+    def items(self):
+        return ["cooperation:home", "cooperation:event-list", "cooperation:program-list"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "events": EventSitemap,
+    "programs": ProgramSitemap,
+    "organizations": EntitySitemap(Organization),
+    "people": EntitySitemap(Person),
+    "places": EntitySitemap(Place),
+    "topics": EntitySitemap(Topic),
+}

@@ -1,0 +1,87 @@
+"""Citation and re-use: calendar files, the Atom feed, sitemap, robots.txt, exports."""
+
+import csv
+import io
+import json
+
+from icalendar import Calendar
+
+from cooperation.models import Status
+
+
+def body(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_event_page_offers_a_citation_and_permalink(client, world):
+    text = client.get("/events/published-visit/").text
+    assert "Cite this record" in text
+    assert "http://testserver/events/published-visit/" in text
+
+
+def test_calendar_file_is_an_all_day_event(client, world):
+    response = client.get("/events/published-visit/calendar.ics")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar"
+    event = Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "Published working visit"
+    assert event.decoded("DTSTART").isoformat() == "2023-12-15"
+    assert event.decoded("DTEND").isoformat() == "2023-12-16"
+
+
+def test_calendar_of_a_draft_is_404(client, world):
+    assert client.get("/events/draft-visit/calendar.ics").status_code == 404
+
+
+def test_atom_feed_lists_published_events_only(client, world):
+    response = client.get("/feeds/events.atom")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    assert b"/events/published-visit/" in response.content
+    assert b"draft-visit" not in response.content
+
+
+def test_sitemap_lists_public_pages_and_no_draft(client, world):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    content = response.content.decode()
+    for url in ["/events/published-visit/", "/programs/program-2021-2023/", "/places/baku/"]:
+        assert f"http://testserver{url}" in content
+    assert "draft-visit" not in content
+
+
+def test_robots_txt_points_to_the_sitemap_and_keeps_out_of_admin(client, db):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert "Disallow: /admin/" in response.text
+    assert "Sitemap: http://testserver/sitemap.xml" in response.text
+
+
+def test_csv_export_follows_the_filters(client, world, make_event):
+    make_event(slug="other", visit_type="official")
+    response = client.get("/events/export.csv", {"visit_type": "working"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(body(response).decode())))
+    assert [row["slug"] for row in rows] == ["published-visit"]
+    assert rows[0]["start_date"] == "2023-12-15"
+    assert rows[0]["url"] == "http://testserver/events/published-visit/"
+
+
+def test_json_export_lists_published_events(client, world):
+    response = client.get("/events/export.json")
+    data = json.loads(body(response))
+    assert [event["slug"] for event in data["events"]] == ["published-visit"]
+    assert data["events"][0]["program"] == world.program.title
+
+
+def test_export_never_names_a_draft_programme(client, world):
+    world.program.status = Status.DRAFT
+    world.program.save()
+    data = json.loads(body(client.get("/events/export.json")))
+    assert data["events"][0]["program"] is None
+
+
+def test_export_with_bad_filters_is_400(client, world):
+    response = client.get("/events/export.csv", {"date_from": "2023-13-45"})
+    assert response.status_code == 400
+    assert b"date_from" in response.content
