@@ -31,12 +31,16 @@ def make_event(db):
         n = next(_counter)
         if "sending_organization" not in fields:
             fields["sending_organization"] = Organization.objects.create(
-                name=f"Sending Office {n}", slug=f"sending-office-{n}", country="RU",
+                name=f"Sending Office {n}",
+                slug=f"sending-office-{n}",
+                country="RU",
                 kind=Organization.Kind.PROSECUTION_SERVICE,
             )
         if "host_organization" not in fields:
             fields["host_organization"] = Organization.objects.create(
-                name=f"Host Office {n}", slug=f"host-office-{n}", country="AZ",
+                name=f"Host Office {n}",
+                slug=f"host-office-{n}",
+                country="AZ",
                 kind=Organization.Kind.PROSECUTION_SERVICE,
             )
         if "location" not in fields:
@@ -54,8 +58,11 @@ def make_event(db):
         }
         event = Delegation.objects.create(**{**defaults, **fields})
         source, _ = Source.objects.get_or_create(
-            url="https://example.org/report", defaults={
-                "title": "Report", "publisher": "Example News", "language": "en",
+            url="https://example.org/report",
+            defaults={
+                "title": "Report",
+                "publisher": "Example News",
+                "language": "en",
             },
         )
         DelegationCitation.objects.create(delegation=event, source=source)
@@ -72,27 +79,44 @@ class World:
 def world(db, make_event):
     w = World()
     w.russia = Organization.objects.create(
-        name="Prosecutor General's Office of the Russian Federation", slug="ru-pgo",
-        country="RU", kind=Organization.Kind.PROSECUTION_SERVICE,
+        name="Prosecutor General's Office of the Russian Federation",
+        slug="ru-pgo",
+        country="RU",
+        kind=Organization.Kind.PROSECUTION_SERVICE,
     )
     w.azerbaijan = Organization.objects.create(
-        name="Prosecutor General's Office of the Republic of Azerbaijan", slug="az-pgo",
-        country="AZ", kind=Organization.Kind.PROSECUTION_SERVICE,
+        name="Prosecutor General's Office of the Republic of Azerbaijan",
+        slug="az-pgo",
+        country="AZ",
+        kind=Organization.Kind.PROSECUTION_SERVICE,
     )
     w.baku = Place.objects.create(name="Baku", slug="baku", country="AZ", kind=Place.Kind.CITY)
     w.program = CooperationProgram.objects.create(
-        title="Cooperation Program 2021-2023", slug="program-2021-2023",
-        start_year=2021, end_year=2023, status=Status.PUBLISHED, published_at=timezone.now(),
+        title="Cooperation Program 2021-2023",
+        slug="program-2021-2023",
+        start_year=2021,
+        end_year=2023,
+        status=Status.PUBLISHED,
+        published_at=timezone.now(),
     )
     w.program.parties.set([w.russia, w.azerbaijan])
     w.published = make_event(
-        title="Published working visit", slug="published-visit",
-        sending_organization=w.russia, host_organization=w.azerbaijan,
-        location=w.baku, program=w.program, start_date=dt.date(2023, 12, 15),
+        title="Published working visit",
+        slug="published-visit",
+        sending_organization=w.russia,
+        host_organization=w.azerbaijan,
+        location=w.baku,
+        program=w.program,
+        start_date=dt.date(2023, 12, 15),
     )
     w.draft = make_event(
-        title="Draft working visit", slug="draft-visit", status=Status.DRAFT,
-        sending_organization=w.azerbaijan, host_organization=w.russia,
-        location=w.baku, program=w.program, start_date=dt.date(2024, 3, 1),
+        title="Draft working visit",
+        slug="draft-visit",
+        status=Status.DRAFT,
+        sending_organization=w.azerbaijan,
+        host_organization=w.russia,
+        location=w.baku,
+        program=w.program,
+        start_date=dt.date(2024, 3, 1),
     )
     return w
