@@ -89,6 +89,7 @@ def published_needs_date(name):
     return models.CheckConstraint(
         condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
         name=f"{name}_published_has_date",
+        violation_error_message="A published record needs a publication date.",
     )
 
 
@@ -204,7 +205,9 @@ class Organization(SluggedModel):
         ordering = ("name", "id")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(parent=F("id")), name="organization_not_own_parent"
+                condition=~Q(parent=F("id")),
+                name="organization_not_own_parent",
+                violation_error_message="An organization cannot be part of itself.",
             ),
         ]
 
@@ -300,6 +303,7 @@ class Position(TimeStampedModel):
                 | Q(start_date__isnull=True)
                 | Q(end_date__gte=F("start_date")),
                 name="position_ends_after_start",
+                violation_error_message="A post cannot end before it starts.",
             ),
         ]
 
@@ -341,7 +345,11 @@ class Place(SluggedModel):
     class Meta:
         ordering = ("name", "id")
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=F("id")), name="place_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")),
+                name="place_not_own_parent",
+                violation_error_message="A place cannot be inside itself.",
+            ),
         ]
 
     def __str__(self):
@@ -365,7 +373,11 @@ class Topic(SluggedModel):
     class Meta:
         ordering = ("name", "id")
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=F("id")), name="topic_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")),
+                name="topic_not_own_parent",
+                violation_error_message="A topic cannot be narrower than itself.",
+            ),
         ]
 
     def __str__(self):
@@ -447,11 +459,14 @@ class CooperationProgram(PublishableModel):
         verbose_name = "cooperation programme"
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_year__gte=F("start_year")), name="program_ends_after_start"
+                condition=Q(end_year__gte=F("start_year")),
+                name="program_ends_after_start",
+                violation_error_message="A programme cannot end before the year it starts.",
             ),
             models.CheckConstraint(
                 condition=Q(start_year__gte=1900, start_year__lte=2200),
                 name="program_start_year_plausible",
+                violation_error_message="Enter a start year between 1900 and 2200.",
             ),
             published_needs_date("program"),
         ]
@@ -693,10 +708,12 @@ class Delegation(PublishableModel):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="delegation_ends_after_start",
+                violation_error_message="A visit cannot end before it starts.",
             ),
             models.CheckConstraint(
                 condition=~Q(sending_organization=F("host_organization")),
                 name="delegation_visits_another_body",
+                violation_error_message="The host must be another body than the sending one.",
             ),
             published_needs_date("delegation"),
         ]
