@@ -1,0 +1,84 @@
+"""Every public page runs a fixed number of queries, however many rows it shows."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cooperation.models import (
+    DelegationMember,
+    Meeting,
+    MeetingParticipant,
+    Person,
+    Place,
+    ProgramSignatory,
+    SiteVisit,
+    Topic,
+    Workshop,
+)
+
+
+@pytest.fixture
+def crowd(world, make_event):
+    """A person, topic and place that take part in `n` more published events."""
+    person = Person.objects.create(name="Frequent Guest", slug="frequent-guest")
+    topic = Topic.objects.create(name="Extradition", slug="extradition")
+    museum = Place.objects.create(name="Museum", slug="museum", country="AZ", parent=world.baku)
+    ProgramSignatory.objects.create(
+        program=world.program, person=person, organization=world.russia, title="Envoy"
+    )
+
+    def grow(n):
+        for _ in range(n):
+            event = make_event(
+                sending_organization=world.russia,
+                host_organization=world.azerbaijan,
+                location=world.baku,
+                program=world.program,
+                start_date=dt.date(2022, 1, 1),
+            )
+            DelegationMember.objects.create(delegation=event, person=person)
+            meeting = Meeting.objects.create(delegation=event, slug="m", title="Talks")
+            MeetingParticipant.objects.create(meeting=meeting, person=person, side="visiting")
+            Workshop.objects.create(delegation=event, slug="w", title="W").topics.add(topic)
+            SiteVisit.objects.create(delegation=event, slug="s", title="Tour", place=museum)
+
+    return grow
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+# The pinned figure is the count with a few rows; the test then checks it does not grow.
+PAGES = {
+    "/": 2,  # recent events with their offices and places; programmes
+    "/programs/": 2,  # programmes with their published event counts; their parties
+    # programme with its signing place; parties; signatories; citations; its events
+    "/programs/program-2021-2023/": 5,
+    # organization; its public units; count; a page of events
+    "/organizations/ru-pgo/": 4,
+    # person; other names; positions; programmes signed; count; a page of events
+    "/people/frequent-guest/": 6,
+    # topic; public narrower topics; count; a page of events
+    "/topics/extradition/": 4,
+    # place with its parent; places inside; count; a page of events
+    "/places/baku/": 4,
+    # ...and, for a place inside another, whether that one is public
+    "/places/museum/": 5,
+    # the topic named in the URL; count; page; six facets; the form's programme and topic
+    # choices
+    "/events/?topic=extradition&year=2022": 11,
+}
+
+
+@pytest.mark.parametrize(("url", "expected"), PAGES.items())
+def test_page_query_count_is_fixed(client, crowd, url, expected):
+    crowd(2)
+    assert count_queries(client, url) == expected
+    crowd(15)
+    assert count_queries(client, url) == expected
