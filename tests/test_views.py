@@ -185,3 +185,12 @@ def test_event_page_carries_json_ld_event_with_sub_events(client, world):
     assert data["subEvent"][0]["name"] == "Talks"
     assert data["subEvent"][0]["startDate"] == "2023-12-15"
     assert data["organizer"]["name"] == world.azerbaijan.name
+
+
+def test_not_found_page_is_in_the_site_style_and_says_nothing_more(client, db, settings):
+    settings.DEBUG = False
+    response = client.get("/events/no-such-visit/")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    assert "Browse the events" in response.text
+    assert "Traceback" not in response.text and "urlpatterns" not in response.text
