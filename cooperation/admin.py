@@ -205,7 +205,28 @@ class PersonNameInline(admin.TabularInline):
     extra = 1
 
 
-class PublicEntityAdmin(admin.ModelAdmin):
+class RecordAdmin(admin.ModelAdmin):
+    """Every record's admin: after a save or delete, the search text of the visits that name
+    the record is rebuilt, explicitly, once the inlines are saved too."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        Delegation.objects.affected_by(form.instance).refresh_search()
+
+    def delete_model(self, request, obj):
+        affected = list(Delegation.objects.affected_by(obj).values_list("pk", flat=True))
+        super().delete_model(request, obj)
+        Delegation.objects.filter(pk__in=affected).refresh_search()
+
+    def delete_queryset(self, request, queryset):
+        affected = set()
+        for obj in queryset:
+            affected.update(Delegation.objects.affected_by(obj).values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        Delegation.objects.filter(pk__in=affected).refresh_search()
+
+
+class PublicEntityAdmin(RecordAdmin):
     def view_on_site(self, obj):
         # An entity's page exists only while it takes part in a published record.
         is_public = type(obj).objects.public().filter(pk=obj.pk).exists()
@@ -251,7 +272,7 @@ class CurrentPositionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(RecordAdmin):
     form = PositionForm
     list_display = ("person", "title", "organization", "start_date", "end_date")
     list_filter = (CurrentPositionFilter, "organization__kind")
@@ -285,7 +306,7 @@ class TopicAdmin(PublicEntityAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(RecordAdmin):
     list_display = ("title", "publisher", "published_on", "language", "supplied_by")
     list_filter = ("language", "publisher")
     list_select_related = ("supplied_by",)
@@ -313,7 +334,7 @@ class ProgramCitationInline(admin.TabularInline):
     extra = 0
 
 
-class PublishableAdmin(admin.ModelAdmin):
+class PublishableAdmin(RecordAdmin):
     def view_on_site(self, obj):
         # A draft has no public page: offering the link would only lead to a 404.
         return obj.get_absolute_url() if obj.is_published else None
@@ -491,7 +512,7 @@ class SiteVisitCitationInline(MeetingCitationInline):
     model = SiteVisitCitation
 
 
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(RecordAdmin):
     form = ActivityForm
     list_display = ("title", "delegation", "date", "place")
     list_filter = (("date", admin.EmptyFieldListFilter), "delegation__status")

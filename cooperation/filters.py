@@ -26,7 +26,12 @@ SORTS = {
     "-date": ("-start_date", "-id"),
     "title": ("title", "id"),
 }
-SORT_CHOICES = (("-date", "Newest first"), ("date", "Oldest first"), ("title", "Title (A–Z)"))
+SORT_CHOICES = (
+    ("-date", "Newest first"),
+    ("date", "Oldest first"),
+    ("title", "Title (A–Z)"),
+    ("relevance", "Best match first (with a search)"),
+)
 DEFAULT_SORT = "-date"
 
 
@@ -185,6 +190,9 @@ class EventFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
+        words = self.form.cleaned_data.get("q")
+        if sort == "relevance":
+            return queryset.by_relevance(words) if words else queryset.order_by(*SORTS["-date"])
         return queryset.order_by(*SORTS[sort])
 
     def filter_q(self, queryset, name, value):

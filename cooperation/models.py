@@ -9,7 +9,8 @@ site visits) and the through-records (signatories, members, participants, citati
 belong to one of them and are identified by their owner's natural key plus their own.
 """
 
-from django.db import models
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +54,15 @@ class SluggedModel(TimeStampedModel):
 
     def natural_key(self):
         return (self.slug,)
+
+
+# PostgreSQL text-search configuration: "simple" lowercases without stemming, so names in
+# any language and script match as written.
+SEARCH_CONFIG = "simple"
+
+
+def search_query(text):
+    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
 
 
 # --- Publication --------------------------------------------------------------------------
@@ -597,50 +607,89 @@ class DelegationQuerySet(PublishableQuerySet):
         )
 
     def search(self, text):
-        """Visits matching every word of `text` in their own words or in the names of the
-        people, organizations, places and topics they involve."""
+        """Visits whose words, or the names of the people, organizations, places and topics
+        they involve, match `text`.
+
+        PostgreSQL matches the maintained search vector with websearch syntax ("quoted
+        phrases", -exclusions, or); other databases match every word in the search text.
+        """
+        if connections[self.db].vendor == "postgresql":
+            return self.filter(search_vector=search_query(text))
         queryset = self
-        for word in text.split()[:10]:
-            queryset = queryset.filter(self._word_condition(word))
+        for word in text.casefold().split()[:10]:
+            queryset = queryset.filter(search_text__contains=word.strip('"'))
         return queryset
 
-    @staticmethod
-    def _word_condition(word):
-        ref = OuterRef("pk")
-        org = Q(name__icontains=word) | Q(short_name__icontains=word)
-        person = Q(name__icontains=word) | Q(other_names__name__icontains=word)
-        place = Q(name__icontains=word)
-        activity = Q(title__icontains=word) | Q(summary__icontains=word)
-        return (
-            Q(title__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(purpose__icontains=word)
-            | Q(sending_organization__in=Organization.objects.filter(org))
-            | Q(host_organization__in=Organization.objects.filter(org))
-            | Q(location__in=Place.objects.filter(place))
-            | Q(program__in=CooperationProgram.objects.published().filter(title__icontains=word))
-            | Exists(
-                DelegationMember.objects.filter(
-                    delegation=ref, person__in=Person.objects.filter(person)
-                )
-            )
-            | Exists(
-                MeetingParticipant.objects.filter(meeting__delegation=ref).filter(
-                    Q(person__in=Person.objects.filter(person))
-                    | Q(organization__in=Organization.objects.filter(org))
-                )
-            )
-            | Exists(Meeting.objects.filter(activity, delegation=ref))
-            | Exists(
-                Workshop.objects.filter(delegation=ref).filter(
-                    activity | Q(topics__in=Topic.objects.filter(name__icontains=word))
-                )
-            )
-            | Exists(
-                SiteVisit.objects.filter(delegation=ref).filter(
-                    activity | Q(place__in=Place.objects.filter(place))
-                )
-            )
+    def by_relevance(self, text):
+        """Best matches first (PostgreSQL's ts_rank); newest first where that is all we have."""
+        if connections[self.db].vendor == "postgresql":
+            rank = SearchRank(F("search_vector"), search_query(text))
+            return self.annotate(rank=rank).order_by("-rank", "-start_date", "-id")
+        return self.order_by("-start_date", "-id")
+
+    def with_search_relations(self):
+        """Everything `Delegation.search_document()` reads, in a fixed number of queries."""
+        return self.select_related(
+            "sending_organization", "host_organization", "location__parent", "program"
+        ).prefetch_related(
+            "members__person__other_names",
+            "program__signatories__person__other_names",
+            "meetings__place",
+            "meetings__host_organization",
+            "meetings__participants__person__other_names",
+            "meetings__participants__organization",
+            "workshops__place",
+            "workshops__topics",
+            "site_visits__place",
+        )
+
+    def affected_by(self, record):
+        """Visits whose search text names `record`, so must be refreshed when it changes."""
+        if isinstance(record, Delegation):
+            return self.filter(pk=record.pk)
+        if isinstance(record, (Activity, DelegationMember, DelegationCitation)):
+            return self.filter(pk=record.delegation_id)
+        if isinstance(record, MeetingParticipant):
+            return self.filter(meetings=record.meeting_id)
+        if isinstance(record, (Person, PersonName)):
+            person = record.person_id if isinstance(record, PersonName) else record.pk
+            return self.involving_person(person) | self.filter(program__signatories__person=person)
+        if isinstance(record, ProgramSignatory):
+            return self.filter(program=record.program_id)
+        if isinstance(record, Organization):
+            return self.involving_organization(record)
+        if isinstance(record, Place):
+            return self.at_place(record)
+        if isinstance(record, Topic):
+            return self.for_topic(record)
+        if isinstance(record, CooperationProgram):
+            return self.filter(program=record)
+        return self.none()
+
+    def refresh_search(self, batch_size=500):
+        """Rebuild the search text (and, on PostgreSQL, the vector) of these visits.
+
+        Called explicitly wherever a visit or anything named in it changes: the admin's
+        saves, loaddata, and the synthetic-archive generator.
+        """
+        ids = list(self.values_list("pk", flat=True))
+        model = self.model
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            rows = list(model.objects.using(self.db).filter(pk__in=chunk).with_search_relations())
+            for row in rows:
+                row.search_text = row.search_document()
+            model.objects.using(self.db).bulk_update(rows, ["search_text"])
+            model.objects.using(self.db).filter(pk__in=chunk).update_search_vector()
+        return len(ids)
+
+    def update_search_vector(self):
+        """Recompute the PostgreSQL vector from the stored search text (title weighted)."""
+        if connections[self.db].vendor != "postgresql":
+            return 0
+        return self.update(
+            search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("search_text", weight="B", config=SEARCH_CONFIG)
         )
 
     def in_country(self, country):
@@ -696,6 +745,12 @@ class Delegation(PublishableModel):
         Source, through="DelegationCitation", related_name="delegations"
     )
 
+    # What search matches: the visit's own words and the names of everything it involves,
+    # casefolded. Derived data: never serialised, rebuilt by `refresh_search()`.
+    search_text = models.TextField(blank=True, editable=False, serialize=False)
+    # PostgreSQL only (GIN-indexed there, see migration 0002); empty on other databases.
+    search_vector = SearchVectorField(null=True, editable=False, serialize=False)
+
     objects = DelegationQuerySet.as_manager()
 
     class Meta:
@@ -730,6 +785,39 @@ class Delegation(PublishableModel):
         if self.program_id and self.program.is_published:
             return self.program
         return None
+
+    def search_document(self):
+        """The text search matches for this visit (uses `with_search_relations()` rows)."""
+        parts = [self.title, self.summary, self.purpose]
+        for organization in (self.sending_organization, self.host_organization):
+            parts += [organization.name, organization.short_name]
+        parts += [self.location.name, self.location.parent.name if self.location.parent else ""]
+        people = [member.person for member in self.members.all()]
+        if self.program_id and self.program.is_published:
+            # A visit under a programme is found by the names of those who signed it.
+            parts.append(self.program.title)
+            people += [signatory.person for signatory in self.program.signatories.all()]
+        for meeting in self.meetings.all():
+            parts += [meeting.title, meeting.summary]
+            if meeting.host_organization:
+                parts.append(meeting.host_organization.name)
+            for participant in meeting.participants.all():
+                if participant.person:
+                    people.append(participant.person)
+                if participant.organization:
+                    parts.append(participant.organization.name)
+        for person in people:
+            parts.append(person.name)
+            parts += [other.name for other in person.other_names.all()]
+        for workshop in self.workshops.all():
+            parts += [workshop.title, workshop.summary]
+            parts += [topic.name for topic in workshop.topics.all()]
+        for activity in [*self.meetings.all(), *self.workshops.all(), *self.site_visits.all()]:
+            if activity.place:
+                parts.append(activity.place.name)
+        for visit in self.site_visits.all():
+            parts += [visit.title, visit.summary]
+        return " ".join(dict.fromkeys(part for part in parts if part)).casefold()
 
     def activities(self):
         """Meetings, workshops and site visits in timeline order.

@@ -66,6 +66,7 @@ def make_event(db):
             },
         )
         DelegationCitation.objects.create(delegation=event, source=source)
+        Delegation.objects.filter(pk=event.pk).refresh_search()
         return event
 
     return make

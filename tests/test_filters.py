@@ -64,6 +64,8 @@ def archive(world, make_event):
     SiteVisit.objects.create(delegation=w.older, slug="tour", title="Tour", place=w.museum)
     meeting = Meeting.objects.create(delegation=w.older, slug="talks", title="Talks")
     MeetingParticipant.objects.create(meeting=meeting, organization=w.un, side="other")
+    # Records built through the ORM, as the admin and loaddata do after a save.
+    Delegation.objects.refresh_search()
     return w
 
 

@@ -131,8 +131,10 @@ else
 fi
 as_pg mkdir "$WORKDIR/socket"
 
+# A UTF-8 character type: text search only treats Cyrillic and other non-ASCII letters as
+# letters under one.
 as_pg "$BINDIR/initdb" --pgdata="$WORKDIR/data" --username=postgres --auth=trust \
-    --encoding=UTF8 --locale=C --no-sync >"$WORKDIR/initdb.log" 2>&1 || {
+    --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$WORKDIR/initdb.log" 2>&1 || {
     say "initdb failed:"
     cat "$WORKDIR/initdb.log" >&2
     exit 1
