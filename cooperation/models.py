@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from . import registry_version
+
 
 class TimeStampedModel(models.Model):
     """created_at/updated_at on every record.
@@ -681,6 +683,9 @@ class DelegationQuerySet(PublishableQuerySet):
                 row.search_text = row.search_document()
             model.objects.using(self.db).bulk_update(rows, ["search_text"])
             model.objects.using(self.db).filter(pk__in=chunk).update_search_vector()
+        if ids:
+            # Search results changed: pages cached before the rebuild are stale.
+            registry_version.bump(self.db)
         return len(ids)
 
     def update_search_vector(self):

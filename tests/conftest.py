@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from cooperation.models import (
@@ -21,6 +22,12 @@ from cooperation.models import (
 )
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    # Each test builds its own records; a page cached by an earlier test is never valid.
+    cache.clear()
 
 
 @pytest.fixture

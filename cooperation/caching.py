@@ -1,0 +1,108 @@
+"""Conditional requests and a shared cache for the public pages.
+
+Every public page depends on the records only, so one counter (registry_version) that
+changes with any record is a sound validator for all of them: the ETag is the page's
+address plus that version, Last-Modified is when it last changed. A request whose
+validator still matches gets 304 without rendering; an anonymous request for a page
+rendered since the last change gets the cached copy. Signed-in staff always get a fresh
+page (they may be previewing drafts).
+
+The counter is bumped from model signals, deliberately: they fire for every save and
+delete, including raw saves by loaddata and edits from other processes' admin sessions,
+which an explicit call could miss. Bulk `QuerySet.update()` calls, which send no signal,
+bump it themselves.
+"""
+
+import hashlib
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+
+from . import registry_version
+
+CACHEABLE_METHODS = {"GET", "HEAD"}
+
+
+def bump_version(sender, using=None, **kwargs):
+    registry_version.bump(using or "default")
+
+
+def connect_signals():
+    for model in apps.get_app_config("cooperation").get_models():
+        post_save.connect(bump_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}")
+        post_delete.connect(bump_version, sender=model, dispatch_uid=f"bump-del-{model.__name__}")
+    m2m_changed.connect(bump_version, dispatch_uid="bump-m2m")
+
+
+def is_public_path(path):
+    static = "/" + settings.STATIC_URL.lstrip("/")
+    return not (path.startswith("/admin/") or path.startswith(static))
+
+
+class PublicPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in CACHEABLE_METHODS or not is_public_path(request.path):
+            return self.get_response(request)
+        if request.user.is_authenticated:
+            response = self.get_response(request)
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+
+        version, changed_at = registry_version.current()
+        address = f"{request.get_host()}{request.get_full_path()}"
+        stamp = changed_at.isoformat() if changed_at else ""
+        digest = hashlib.blake2b(
+            f"{version}|{stamp}|{address}".encode(), digest_size=16
+        ).hexdigest()
+        etag = f'"{digest}"'
+
+        if self.still_fresh(request, etag, changed_at):
+            return self.not_modified(etag, changed_at)
+
+        key = f"page:{digest}"
+        cached = cache.get(key)
+        if cached is not None:
+            response = cached
+        else:
+            response = self.get_response(request)
+            if response.status_code != 200 or response.streaming or response.cookies:
+                return self.validate(response, etag, changed_at)
+            self.validate(response, etag, changed_at)
+            cache.set(key, response, settings.PUBLIC_PAGE_CACHE_SECONDS)
+        return response
+
+    @staticmethod
+    def still_fresh(request, etag, changed_at):
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return etag in parse_etags(if_none_match) or if_none_match.strip() == "*"
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        return bool(changed_at and since and int(changed_at.timestamp()) <= since)
+
+    @staticmethod
+    def validate(response, etag, changed_at):
+        if response.status_code == 200:
+            response["ETag"] = etag
+            if changed_at:
+                response["Last-Modified"] = http_date(changed_at.timestamp())
+        # Stored, but checked with the server before each reuse: an unpublished record
+        # disappears at once.
+        patch_cache_control(response, public=True, no_cache=True)
+        return response
+
+    @staticmethod
+    def not_modified(etag, changed_at):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        if changed_at:
+            response["Last-Modified"] = http_date(changed_at.timestamp())
+        patch_cache_control(response, public=True, no_cache=True)
+        return response

@@ -1,0 +1,41 @@
+"""One counter that changes whenever any record does.
+
+It validates every public page (ETag, Last-Modified) and names the generation of their
+cached copies. It lives in a table of its own outside the models on purpose: it is not a
+record, so it must not travel in fixtures, appear in the admin, or go back in time when
+an old dump is loaded. Migration 0003 creates the table with its single row.
+"""
+
+import datetime as dt
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+TABLE = "cooperation_registry_version"
+
+
+def _now_micros():
+    return int(dt.datetime.now(dt.UTC).timestamp() * 1_000_000)
+
+
+def current(using=DEFAULT_DB_ALIAS):
+    """(version, changed_at as an aware datetime or None): one primary-key read."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT version, changed_at FROM {TABLE} WHERE id = 1")
+        row = cursor.fetchone()
+    if not row or not row[1]:
+        return (row[0] if row else 0), None
+    return row[0], dt.datetime.fromtimestamp(row[1] / 1_000_000, dt.UTC)
+
+
+def bump(using=DEFAULT_DB_ALIAS):
+    """Mark every public page stale."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {TABLE} SET version = version + 1, changed_at = %s WHERE id = 1",
+            [_now_micros()],
+        )
+        if cursor.rowcount == 0:
+            cursor.execute(
+                f"INSERT INTO {TABLE} (id, version, changed_at) VALUES (1, 1, %s)",
+                [_now_micros()],
+            )

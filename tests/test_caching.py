@@ -1,0 +1,87 @@
+"""Public pages answer conditional requests and are cached until any record changes."""
+
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cooperation.models import Delegation, Status
+
+
+def test_page_carries_validators_and_revalidates(client, world):
+    response = client.get("/events/")
+    assert response.status_code == 200
+    assert response["ETag"].startswith('"')
+    assert "Last-Modified" in response
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_matching_etag_answers_304_without_rendering(client, world):
+    etag = client.get("/events/published-visit/")["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/events/published-visit/", headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert len(queries) == 1  # the registry version, nothing else
+
+
+def test_if_modified_since_answers_304(client, world):
+    last_modified = client.get("/programs/")["Last-Modified"]
+    response = client.get("/programs/", headers={"if-modified-since": last_modified})
+    assert response.status_code == 304
+
+
+def test_changed_record_answers_200_to_an_old_etag(client, world):
+    etag = client.get("/events/published-visit/")["ETag"]
+    world.published.title = "Renamed working visit"
+    world.published.save()
+    response = client.get("/events/published-visit/", headers={"if-none-match": etag})
+    assert response.status_code == 200
+    assert "Renamed working visit" in response.text
+    assert response["ETag"] != etag
+
+
+def test_repeated_anonymous_request_is_served_from_the_cache(client, world):
+    client.get("/events/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/events/")
+    assert response.status_code == 200
+    assert "Published working visit" in response.text
+    assert len(queries) == 1
+
+
+def test_cached_list_forgets_an_unpublished_event_at_once(client, world):
+    assert "Published working visit" in client.get("/events/").text
+    world.published.status = Status.DRAFT
+    world.published.save()
+    assert "Published working visit" not in client.get("/events/").text
+    assert client.get("/events/published-visit/").status_code == 404
+
+
+def test_bulk_update_followed_by_search_refresh_invalidates(client, world):
+    assert "Published working visit" in client.get("/events/", {"q": "published"}).text
+    Delegation.objects.filter(pk=world.published.pk).update(title="Quietly renamed")
+    Delegation.objects.filter(pk=world.published.pk).refresh_search()
+    text = client.get("/events/", {"q": "published"}).text
+    assert "Quietly renamed" not in text and "Published working visit" not in text
+
+
+def test_loaddata_invalidates_cached_pages(client, db):
+    assert "Baku" not in client.get("/events/").text
+    call_command("loaddata", "baku_2023", verbosity=0)
+    assert "Baku" in client.get("/events/").text
+
+
+def test_signed_in_staff_get_fresh_private_pages(admin_client, world):
+    admin_client.get("/events/")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get("/events/")
+    assert response.status_code == 200
+    assert len(queries) > 1
+    assert "private" in response["Cache-Control"]
+    assert "ETag" not in response
+
+
+def test_error_responses_are_not_cached_as_pages(client, world):
+    assert client.get("/events/", {"year": "abc"}).status_code == 400
+    assert client.get("/events/", {"year": "abc"}).status_code == 400
+    assert client.get("/events/nope/").status_code == 404
