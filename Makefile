@@ -8,23 +8,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Touched after each install, so a changed requirements.lock triggers a new one.
 STAMP := $(VENV)/.installed-from-lock
+# The same for the test tools from npm (axe-core, the Nu Html Checker's vnu.jar).
+NODE_STAMP := node_modules/.installed-from-lock
 MANAGE := $(BIN)/python manage.py
 WITH_POSTGRES := bash tests/with_postgres.sh
 
 .DEFAULT_GOAL := help
 # The steps of `make test` stay in order even under `make -j`.
 .NOTPARALLEL:
-.PHONY: help .venv install run lint check test test-sqlite test-postgres clean
+.PHONY: help .venv node_modules install run lint check test test-sqlite test-postgres clean
 
 help:
 	@echo "make run            set up a local site (SQLite, Baku fixture, admin user) on 127.0.0.1:$(PORT)"
-	@echo "make test           lint, Django checks, then the tests on SQLite and on PostgreSQL"
+	@echo "make test           lint, Django checks, then the tests (HTML checker and browser"
+	@echo "                    tests included) on SQLite and on PostgreSQL"
 	@echo "make lint           ruff format --check and ruff check"
 	@echo "make check          manage.py check and a check for missing migrations"
 	@echo "make test-sqlite    the tests on SQLite only (PYTEST_ARGS=... passes arguments to pytest)"
 	@echo "make test-postgres  the tests on a throw-away PostgreSQL cluster only"
-	@echo "make install        create .venv and install requirements.lock into it"
-	@echo "make clean          remove .venv, collected static files and caches"
+	@echo "make install        create .venv from requirements.lock, node_modules from package-lock.json"
+	@echo "make clean          remove .venv, node_modules, collected static files, screenshots and caches"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +36,18 @@ $(STAMP): requirements.lock | $(BIN)/python
 	$(BIN)/python -m pip install --require-hashes -r requirements.lock
 	@touch $@
 
-.venv install: $(STAMP)
+# --ignore-scripts: vnu-jar's install script would download a JDK; the tests use the
+# system's `java` (Debian: default-jre-headless) instead.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing (Debian: apt-get install npm)" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
 
-run: install
+.venv: $(STAMP)
+node_modules: $(NODE_STAMP)
+install: $(STAMP) $(NODE_STAMP)
+
+run: .venv
 	$(MANAGE) migrate --noinput
 	$(MANAGE) loaddata baku_2023
 	@if [ "$$($(MANAGE) shell --verbosity 0 -c 'from django.conf import settings; print(settings.DEBUG)')" = True ]; then \
@@ -46,11 +58,11 @@ run: install
 	fi
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-lint: install
+lint: .venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
-check: install
+check: .venv
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 
@@ -79,5 +91,5 @@ test-postgres: install
 	$(WITH_POSTGRES) $(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles tests/browser/screenshots .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
