@@ -3,11 +3,9 @@
 import csv
 import json
 
-from django.conf import settings
-from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import ExtractYear
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django_countries import countries
@@ -35,6 +33,7 @@ from .models import (
     Workshop,
     WorkshopCitation,
 )
+from .pagination import page_of
 from .structured_data import event_json_ld
 
 PAGE_ERROR = "The page number must be a whole number, 1 or more."
@@ -47,13 +46,6 @@ def parse_page(request):
         return None
     number = int(raw)
     return number if number >= 1 else None
-
-
-def page_of(paginator, number):
-    try:
-        return paginator.page(number)
-    except EmptyPage:
-        raise Http404("There is no such page of results.") from None
 
 
 def without(query, *names):
@@ -107,9 +99,17 @@ def active_filters(filterset):
     return chips
 
 
-def facets(queryset, query):
+# Facets count at most this many results: exactly when there are no more, otherwise among
+# the first FACET_SAMPLE in the list's order (and the page says so).
+FACET_SAMPLE = 2_000
+
+
+def facets(queryset, query, count):
     """Counts per programme, country, topic and year over the current results."""
-    plain = queryset.order_by()
+    if count.value <= FACET_SAMPLE:
+        plain = queryset.order_by()
+    else:
+        plain = Delegation.objects.filter(pk__in=queryset.values("pk")[:FACET_SAMPLE])
     ids = plain.values("pk")
 
     programs = (
@@ -204,12 +204,13 @@ def event_list(request):
         return render(request, "cooperation/event_list.html", context, status=400)
 
     results = filterset.qs
-    page = page_of(Paginator(results, settings.EVENTS_PER_PAGE), page_number)
+    page = page_of(results, page_number)
     context.update(
         page=page,
         events=page.object_list,
         chips=active_filters(filterset),
-        facets=facets(results, filterset.data),
+        facets=facets(results, filterset.data, page.count),
+        facet_sample=FACET_SAMPLE if page.count.value > FACET_SAMPLE else None,
         query=filterset.data,
         export_query=without(filterset.data),
     )
@@ -401,7 +402,7 @@ def entity_page(request, template, entity, events, filter_name, extra=None):
             status=400,
         )
     events = events.with_listing().order_by("-start_date", "-id")
-    page = page_of(Paginator(events, settings.EVENTS_PER_PAGE), page_number)
+    page = page_of(events, page_number)
     context = {
         "entity": entity,
         "page": page,

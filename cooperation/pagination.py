@@ -1,0 +1,114 @@
+"""Paging through results without counting a whole archive.
+
+Counting every match costs as much as reading it. Up to COUNT_CAP matches are counted
+exactly (a COUNT over a LIMITed subquery); past that the count is PostgreSQL's planner
+estimate, labelled "about", or "more than COUNT_CAP" where no estimate exists. Paging
+stops at MAX_PAGES, which bounds the OFFSET any request can ask the database to skip;
+narrower filters reach the rest.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connections
+from django.http import Http404
+
+COUNT_CAP = 10_000
+MAX_PAGES = 1_000
+
+
+@dataclass(frozen=True)
+class ResultCount:
+    value: int
+    exact: bool
+    estimated: bool = False
+
+    def __bool__(self):
+        return self.value > 0
+
+    def __str__(self):
+        if self.exact:
+            return f"{self.value:,}"
+        if self.estimated:
+            return f"about {self.value:,}"
+        return f"more than {COUNT_CAP:,}"
+
+
+def planner_estimate(queryset):
+    """PostgreSQL's estimate of the rows a query returns, or None elsewhere."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    plan = queryset.order_by().explain(format="json")
+    return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
+
+
+def count_results(queryset):
+    counted = queryset.order_by()[: COUNT_CAP + 1].count()
+    if counted <= COUNT_CAP:
+        return ResultCount(counted, exact=True)
+    estimate = planner_estimate(queryset)
+    if estimate is not None and estimate > COUNT_CAP:
+        return ResultCount(_round(estimate), exact=False, estimated=True)
+    return ResultCount(COUNT_CAP + 1, exact=False)
+
+
+def _round(number):
+    """2 significant figures: an estimate should not look more precise than it is."""
+    digits = max(len(str(number)) - 2, 0)
+    return round(number, -digits)
+
+
+class ResultPage:
+    """One page of results, with what a template needs to link to its neighbours."""
+
+    def __init__(self, object_list, number, num_pages, count, per_page):
+        self.object_list = object_list
+        self.number = number
+        self.num_pages = num_pages
+        self.count = count
+        self.per_page = per_page
+        self.paginator = self  # templates written for Django's Page read page.paginator.*
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    @property
+    def pages_capped(self):
+        return not self.count.exact and self.num_pages == MAX_PAGES
+
+    def has_next(self):
+        return self.number < self.num_pages
+
+    def has_previous(self):
+        return self.number > 1
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+    def start_index(self):
+        return (self.number - 1) * self.per_page + 1 if self.object_list else 0
+
+
+def page_of(queryset, number, per_page=None):
+    """The page `number` of `queryset`; Http404 past the end."""
+    per_page = per_page or settings.EVENTS_PER_PAGE
+    count = count_results(queryset)
+    num_pages = max(1, math.ceil(count.value / per_page)) if count.exact else MAX_PAGES
+    if number > num_pages:
+        raise Http404("There is no such page of results.")
+    offset = (number - 1) * per_page
+    rows = list(queryset[offset : offset + per_page])
+    if not rows and number > 1:
+        raise Http404("There is no such page of results.")
+    if not count.exact and len(rows) < per_page:
+        # The last page of an estimated count: now the end is known.
+        num_pages = number
+    return ResultPage(rows, number, num_pages, count, per_page)

@@ -1,0 +1,59 @@
+"""Large result sets: capped counts, bounded paging, sampled facets, all labelled."""
+
+import pytest
+from django.db import connection
+
+from cooperation import pagination, views
+
+
+@pytest.fixture
+def many(world, make_event, settings, monkeypatch):
+    settings.EVENTS_PER_PAGE = 2
+    monkeypatch.setattr(pagination, "COUNT_CAP", 4)
+    monkeypatch.setattr(pagination, "MAX_PAGES", 3)
+    monkeypatch.setattr(views, "FACET_SAMPLE", 3)
+    for n in range(6):
+        make_event(slug=f"many-{n}")
+    return world
+
+
+def test_small_result_count_is_exact(client, world):
+    response = client.get("/events/")
+    assert response.context["page"].count.exact
+    assert "1 event<" in response.text
+
+
+def test_count_past_the_cap_is_labelled_not_exact(client, many):
+    response = client.get("/events/")
+    count = response.context["page"].count
+    assert not count.exact
+    # PostgreSQL labels its planner's estimate when that is past the cap, as below.
+    assert str(count) == "more than 4" or str(count).startswith("about ")
+    assert f"{count} events" in response.text
+
+
+def test_estimates_are_rounded_and_labelled():
+    assert str(pagination.ResultCount(48_123, exact=False, estimated=True)) == "about 48,123"
+    assert pagination._round(48_123) == 48_000
+    assert pagination._round(987) == 990
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner is PostgreSQL's")
+def test_postgresql_gives_a_planner_estimate(many):
+    from cooperation.models import Delegation
+
+    assert pagination.planner_estimate(Delegation.objects.published()) >= 1
+
+
+def test_paging_stops_at_the_page_limit_and_says_so(client, many):
+    response = client.get("/events/", {"page": "3"})
+    assert response.status_code == 200
+    assert "Only the first 3 pages can be browsed" in response.text
+    assert client.get("/events/", {"page": "4"}).status_code == 404
+
+
+def test_facets_of_a_large_result_are_sampled_and_labelled(client, many):
+    response = client.get("/events/")
+    years = {item["value"]: item["count"] for item in response.context["facets"][3]["items"]}
+    assert sum(years.values()) == 3
+    assert "taken among the first 3 of these events" in response.text
