@@ -26,6 +26,7 @@ help:
 	@echo "make check          manage.py check and a check for missing migrations"
 	@echo "make test-sqlite    the tests on SQLite only (PYTEST_ARGS=... passes arguments to pytest)"
 	@echo "make test-postgres  the tests on a throw-away PostgreSQL cluster only"
+	@echo "make bench          build 1k and 1M-visit PostgreSQL databases, time every page, load-test"
 	@echo "make install        create .venv from requirements.lock, node_modules from package-lock.json"
 	@echo "make clean          remove .venv, node_modules, collected static files, screenshots and caches"
 
@@ -89,6 +90,16 @@ test-postgres: install
 	fi; \
 	echo "$(WITH_POSTGRES) $(BIN)/pytest $(PYTEST_ARGS)"; \
 	$(WITH_POSTGRES) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The benchmark's PostgreSQL cluster is kept in bench/.pgdata between runs (building a
+# million visits takes minutes); it is tuned for loading and reading, not durability.
+BENCH_PG_CONF := shared_buffers = 2GB
+BENCH_PG_CONF += \nwork_mem = 32MB\nmaintenance_work_mem = 1GB\neffective_cache_size = 8GB
+BENCH_PG_CONF += \nmax_wal_size = 8GB\nrandom_page_cost = 1.1\njit = off
+
+bench: install
+	WITH_POSTGRES_KEEP=bench/.pgdata WITH_POSTGRES_CONF="$$(printf '$(BENCH_PG_CONF)')" \
+		$(WITH_POSTGRES) $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles tests/browser/screenshots .pytest_cache .ruff_cache

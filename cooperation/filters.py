@@ -118,8 +118,11 @@ class EventFilter(django_filters.FilterSet):
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+    # Programmes, organizations, people and places grow with the archive, so they are
+    # named by identifier (the facets, chips and entity pages link with it) rather than
+    # listed in a select of thousands.
     program = SlugFilter(
-        label="Programme", queryset=published_programs, empty_label="Any programme"
+        label="Programme", queryset=published_programs, widget=text_input("programme identifier")
     )
     organization = SlugFilter(
         label="Organization",

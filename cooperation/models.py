@@ -114,20 +114,19 @@ def published_needs_date(name):
 PLACE_DEPTH = 4
 
 
-def within_place(prefix, place):
-    """Q for `prefix` (a path to a Place) being `place` or a place inside it."""
-    condition = Q(**{prefix: place})
+def within_tree(prefix, node, self_prefix=False):
+    """Q for `prefix` (a path to a Place or Topic) being `node` or below it in the tree.
+
+    With self_prefix, `prefix` is "pk" and the query runs on the tree's own table.
+    """
+    condition = Q(**{prefix: node.pk if self_prefix else node})
+    path = "" if self_prefix else prefix + "__"
     for depth in range(1, PLACE_DEPTH + 1):
-        condition |= Q(**{prefix + "__parent" * depth: place})
+        condition |= Q(**{path + "__".join(["parent"] * depth): node})
     return condition
 
 
-def within_topic(prefix, topic):
-    """Q for `prefix` (a path to a Topic) being `topic` or a narrower topic under it."""
-    condition = Q(**{prefix: topic})
-    for depth in range(1, PLACE_DEPTH + 1):
-        condition |= Q(**{prefix + "__parent" * depth: topic})
-    return condition
+within_place = within_topic = within_tree
 
 
 def published_events():
@@ -591,21 +590,23 @@ class DelegationQuerySet(PublishableQuerySet):
             | Exists(MeetingParticipant.objects.filter(meeting__delegation=ref, person=person))
         )
 
+    # The place and topic filters first find the (few) places or topics concerned in their
+    # own small tables, then match visits by id: no chain of joins runs per visit.
+
     def for_topic(self, topic):
         """Visits with a workshop on the topic or on a narrower topic under it."""
-        ref = OuterRef("pk")
-        return self.filter(
-            Exists(Workshop.objects.filter(within_topic("topics", topic), delegation=ref))
-        )
+        topics = Topic.objects.filter(within_topic("pk", topic, self_prefix=True)).values("pk")
+        workshops = Workshop.objects.filter(topics__in=topics).values("delegation_id")
+        return self.filter(pk__in=workshops)
 
     def at_place(self, place):
         """Visits located at the place or anywhere inside it, or with an activity there."""
-        ref = OuterRef("pk")
+        places = Place.objects.filter(within_place("pk", place, self_prefix=True)).values("pk")
         return self.filter(
-            within_place("location", place)
-            | Exists(Meeting.objects.filter(within_place("place", place), delegation=ref))
-            | Exists(Workshop.objects.filter(within_place("place", place), delegation=ref))
-            | Exists(SiteVisit.objects.filter(within_place("place", place), delegation=ref))
+            Q(location__in=places)
+            | Q(pk__in=Meeting.objects.filter(place__in=places).values("delegation_id"))
+            | Q(pk__in=Workshop.objects.filter(place__in=places).values("delegation_id"))
+            | Q(pk__in=SiteVisit.objects.filter(place__in=places).values("delegation_id"))
         )
 
     def search(self, text):

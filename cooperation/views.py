@@ -3,7 +3,7 @@
 import csv
 import json
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import ExtractYear
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -101,7 +101,7 @@ def active_filters(filterset):
 
 # Facets count at most this many results: exactly when there are no more, otherwise among
 # the first FACET_SAMPLE in the list's order (and the page says so).
-FACET_SAMPLE = 2_000
+FACET_SAMPLE = 1_000
 
 
 def facets(queryset, query, count):
@@ -119,20 +119,15 @@ def facets(queryset, query, count):
         .order_by("-count", "program__title")[:10]
     )
 
-    sending = dict(
-        plain.values_list("sending_organization__country").annotate(Count("pk")).order_by()
-    )
-    hosting = dict(plain.values_list("host_organization__country").annotate(Count("pk")).order_by())
-    # An event between two bodies of the same country counts once for that country.
-    both = dict(
-        plain.filter(sending_organization__country=F("host_organization__country"))
-        .values_list("sending_organization__country")
-        .annotate(Count("pk"))
-        .order_by()
-    )
+    # One query for every pair of countries; a visit between two bodies of the same
+    # country counts once for it.
     country_counts = {}
-    for code in {*sending, *hosting} - {""}:
-        country_counts[code] = sending.get(code, 0) + hosting.get(code, 0) - both.get(code, 0)
+    pairs = plain.values_list(
+        "sending_organization__country", "host_organization__country"
+    ).annotate(count=Count("pk"))
+    for sending, host, count in pairs.order_by():
+        for code in {sending, host} - {""}:
+            country_counts[code] = country_counts.get(code, 0) + count
     country_list = sorted(country_counts.items(), key=lambda item: (-item[1], item[0]))[:12]
 
     topics = (
@@ -356,7 +351,18 @@ def program_list(request):
         .prefetch_related(Prefetch("parties", queryset=Organization.objects.order_by("name")))
         .order_by("-start_year", "title", "id")
     )
-    return render(request, "cooperation/program_list.html", {"programs": programs})
+    page_number = parse_page(request)
+    if page_number is None:
+        return render(
+            request,
+            "cooperation/bad_request.html",
+            {"message": PAGE_ERROR, "title": "the programmes"},
+            status=400,
+        )
+    page = page_of(programs, page_number)
+    return render(
+        request, "cooperation/program_list.html", {"programs": page.object_list, "page": page}
+    )
 
 
 def program_detail(request, slug):

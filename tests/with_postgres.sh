@@ -13,6 +13,10 @@
 # caller can tell "PostgreSQL is missing" from "the command failed": use --check first
 # when COMMAND itself may exit with 3 (pytest does, on an internal error).
 # Set PG_BINDIR to use server binaries from a directory of your choice.
+#
+# WITH_POSTGRES_KEEP=DIR keeps the cluster in DIR instead (created on first use, reused
+# afterwards, never removed): the benchmark's databases take minutes to build. The server
+# is still stopped when COMMAND ends.
 set -euo pipefail
 
 MISSING=3
@@ -95,6 +99,7 @@ s.close()'
 
 STARTED=false
 WORKDIR=""
+KEEP=false
 
 cleanup() {
     local status=$?
@@ -112,7 +117,7 @@ cleanup() {
             sleep 0.1
         done
     fi
-    if [ -n "$WORKDIR" ]; then
+    if [ -n "$WORKDIR" ] && ! $KEEP; then
         rm -rf "$WORKDIR"
     fi
     exit "$status"
@@ -121,26 +126,33 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+if [ -n "${WITH_POSTGRES_KEEP:-}" ]; then
+    KEEP=true
+    mkdir -p "$WITH_POSTGRES_KEEP"
+    WORKDIR=$(cd "$WITH_POSTGRES_KEEP" && pwd)
+    if $AS_ROOT; then
+        chown postgres: "$WORKDIR"
+    fi
 # A short path: the Unix socket's full name must stay under ~100 characters. As root the
 # directory must be one the postgres user can reach, so it is always under /tmp then.
-if $AS_ROOT; then
+elif $AS_ROOT; then
     WORKDIR=$(mktemp -d /tmp/with_postgres.XXXXXX)
     chown postgres: "$WORKDIR"
 else
     WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/with_postgres.XXXXXX")
 fi
-as_pg mkdir "$WORKDIR/socket"
 
-# A UTF-8 character type: text search only treats Cyrillic and other non-ASCII letters as
-# letters under one.
-as_pg "$BINDIR/initdb" --pgdata="$WORKDIR/data" --username=postgres --auth=trust \
-    --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$WORKDIR/initdb.log" 2>&1 || {
-    say "initdb failed:"
-    cat "$WORKDIR/initdb.log" >&2
-    exit 1
-}
-
-cat >>"$WORKDIR/data/postgresql.conf" <<CONF
+if [ ! -f "$WORKDIR/data/PG_VERSION" ]; then
+    as_pg mkdir -p "$WORKDIR/socket"
+    # A UTF-8 character type: text search only treats Cyrillic and other non-ASCII
+    # letters as letters under one.
+    as_pg "$BINDIR/initdb" --pgdata="$WORKDIR/data" --username=postgres --auth=trust \
+        --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$WORKDIR/initdb.log" 2>&1 || {
+        say "initdb failed:"
+        cat "$WORKDIR/initdb.log" >&2
+        exit 1
+    }
+    cat >>"$WORKDIR/data/postgresql.conf" <<CONF
 
 # with_postgres.sh: a throw-away cluster, so durability is traded for speed.
 listen_addresses = '127.0.0.1'
@@ -149,6 +161,10 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 CONF
+    if [ -n "${WITH_POSTGRES_CONF:-}" ]; then
+        printf '%s\n' "$WITH_POSTGRES_CONF" >>"$WORKDIR/data/postgresql.conf"
+    fi
+fi
 
 # Another process may take the free port between the pick and the start: try again then.
 for attempt in 1 2 3; do

@@ -1,0 +1,205 @@
+"""Measure server time and query count of each page against one database.
+
+Run by bench/run.py in a process of its own per database (settings are read once):
+    DATABASE_URL=... python bench/measure.py OUTPUT.json
+
+Pages are requested in-process through Django's test client, so the figure is the time
+the server spends on a request (routing, queries, rendering), without network or
+client overhead. The page cache is off (CACHE_URL=dummy://): the figures are for a page
+rendered from the database, the cost a cache miss or a new filter pays.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from cooperation.models import (  # noqa: E402
+    CooperationProgram,
+    Delegation,
+    DelegationMember,
+    Organization,
+    Place,
+    Topic,
+)
+
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))
+WARM_UP = 5
+
+
+def consume(response, first_chunk_only=False):
+    if not response.streaming:
+        return len(response.content)
+    size = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        if first_chunk_only and size > 64_000:
+            break
+    response.close()
+    return size
+
+
+def measure(client, url, first_chunk_only=False):
+    for _ in range(WARM_UP):
+        consume(client.get(url), first_chunk_only)
+    times = []
+    status = None
+    for _ in range(REQUESTS):
+        start = time.perf_counter()
+        response = client.get(url)
+        consume(response, first_chunk_only)
+        times.append((time.perf_counter() - start) * 1000)
+        status = response.status_code
+    with CaptureQueriesContext(connection) as queries:
+        consume(client.get(url), first_chunk_only)
+    times.sort()
+    return {
+        "status": status,
+        "queries": len(queries),
+        "p50": statistics.median(times),
+        "p95": times[int(len(times) * 0.95) - 1],
+    }
+
+
+def pick_entities():
+    """Typical records to open: the busiest of each kind, found once, outside the timing."""
+    published = Delegation.objects.published()
+    event = published.order_by("-start_date", "-id").first()
+    busiest_org = (
+        published.values("host_organization__slug")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()["host_organization__slug"]
+    )
+    person = (
+        DelegationMember.objects.filter(delegation__status="published")
+        .values_list("person__slug", flat=True)
+        .first()
+    )
+    topic = Topic.objects.filter(parent__isnull=False).order_by("id").first()
+    place = Place.objects.filter(kind="city").order_by("id").first()
+    program = CooperationProgram.objects.published().order_by("id").first()
+    country = Organization.objects.get(slug=busiest_org).country.code
+    common, rare = search_words()
+    return {
+        "event": event.slug,
+        "organization": busiest_org,
+        "person": person,
+        "topic": topic.slug,
+        "place": place.slug,
+        "program": program.slug,
+        "country": country,
+        "common": common,
+        "rare": rare,
+        "year": event.start_date.year - 3,
+    }
+
+
+def search_words():
+    words = os.environ.get("BENCH_WORDS", "")
+    if words:
+        common, rare = words.split(",")
+        return common, rare
+    return "cooperation", "extradition"
+
+
+def pages(e):
+    return [
+        ("home", "/"),
+        ("events", "/events/"),
+        ("events q (common word)", f"/events/?q={e['common']}"),
+        ("events q (rare word)", f"/events/?q={e['rare']}"),
+        ("events program", f"/events/?program={e['program']}"),
+        ("events organization", f"/events/?organization={e['organization']}"),
+        ("events country", f"/events/?country={e['country']}"),
+        ("events person", f"/events/?person={e['person']}"),
+        ("events topic", f"/events/?topic={e['topic']}"),
+        ("events place", f"/events/?place={e['place']}"),
+        ("events visit_type", "/events/?visit_type=study"),
+        ("events year", f"/events/?year={e['year']}"),
+        ("events date_from", f"/events/?date_from={e['year']}-06-01"),
+        ("events date_to", f"/events/?date_to={e['year']}-06-01"),
+        ("events sort=title", "/events/?sort=title"),
+        ("events sort=date", "/events/?sort=date"),
+        ("events page 1,000", "/events/?page=1000"),
+        ("event page", f"/events/{e['event']}/"),
+        ("event calendar", f"/events/{e['event']}/calendar.ics"),
+        ("programmes", "/programs/"),
+        ("programme page", f"/programs/{e['program']}/"),
+        ("organization page", f"/organizations/{e['organization']}/"),
+        ("person page", f"/people/{e['person']}/"),
+        ("topic page", f"/topics/{e['topic']}/"),
+        ("place page", f"/places/{e['place']}/"),
+        ("feed", "/feeds/events.atom"),
+        ("export csv (first 64 kB)", f"/events/export.csv?year={e['year']}"),
+        ("export json (first 64 kB)", f"/events/export.json?year={e['year']}"),
+    ]
+
+
+def admin_pages(e):
+    program = CooperationProgram.objects.get(slug=e["program"])
+    return [
+        ("admin changelist", "/admin/cooperation/delegation/"),
+        ("admin search", f"/admin/cooperation/delegation/?q={e['rare']}"),
+        ("admin filter status", "/admin/cooperation/delegation/?status__exact=draft"),
+        ("admin filter visit type", "/admin/cooperation/delegation/?visit_type__exact=study"),
+        (
+            "admin filter programme",
+            f"/admin/cooperation/delegation/?program__id__exact={program.pk}",
+        ),
+        ("admin date hierarchy", f"/admin/cooperation/delegation/?start_date__year={e['year']}"),
+    ]
+
+
+def full_export_memory():
+    """One full CSV export: its time and the peak of Python memory while it streams."""
+    client = Client()
+    tracemalloc.start()
+    start = time.perf_counter()
+    size = consume(client.get("/events/export.csv"))
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"bytes": size, "seconds": seconds, "peak_python_mib": peak / 2**20}
+
+
+def main(output):
+    entities = pick_entities()
+    client = Client()
+    results = {"entities": entities, "pages": {}}
+    for name, url in pages(entities):
+        first_chunk = name.startswith("export")
+        results["pages"][name] = {"url": url, **measure(client, url, first_chunk)}
+        print(f"  {name:32} {results['pages'][name]['p50']:8.1f} ms", file=sys.stderr)
+    user_model = get_user_model()
+    admin_user = user_model.objects.filter(username="bench-admin").first()
+    if admin_user is None:
+        admin_user = user_model.objects.create_superuser("bench-admin", None, None)
+    staff = Client()
+    staff.force_login(admin_user)
+    for name, url in admin_pages(entities):
+        results["pages"][name] = {"url": url, **measure(staff, url)}
+        print(f"  {name:32} {results['pages'][name]['p50']:8.1f} ms", file=sys.stderr)
+    if os.environ.get("BENCH_FULL_EXPORT") == "1":
+        results["full_export"] = full_export_memory()
+    Path(output).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
