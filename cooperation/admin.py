@@ -18,6 +18,7 @@ from django.utils.dateformat import format as format_date
 from django_countries.filters import CountryFilter
 
 from .models import (
+    SEARCH_FIELDS,
     CooperationProgram,
     Delegation,
     DelegationCitation,
@@ -479,6 +480,7 @@ class DelegationAdmin(PublishableAdmin):
             super()
             .get_queryset(request)
             .prefetch_related(Prefetch("members", queryset=heads, to_attr="heads"))
+            .defer(*SEARCH_FIELDS)
         )
 
     @admin.display(description="head of delegation")

@@ -63,6 +63,10 @@ class SluggedModel(TimeStampedModel):
 SEARCH_CONFIG = "simple"
 
 
+# Derived search data: large, and never shown, so lists leave it in the database.
+SEARCH_FIELDS = ("search_text", "search_vector")
+
+
 def search_query(text):
     return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
 
@@ -566,7 +570,7 @@ class DelegationQuerySet(PublishableQuerySet):
         """What a list of events shows, fetched in a fixed number of queries."""
         return self.select_related(
             "sending_organization", "host_organization", "location", "program"
-        )
+        ).defer(*SEARCH_FIELDS)
 
     def involving_organization(self, organization):
         """Visits an organization sent, hosted, or took part in through a meeting."""
