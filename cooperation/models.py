@@ -768,6 +768,8 @@ class Delegation(PublishableModel):
         indexes = [
             # /events/ lists published visits newest first.
             models.Index(fields=("status", "-start_date", "-id"), name="delegation_public_order"),
+            # The Atom feed: recently published visits.
+            models.Index(fields=("status", "-published_at", "-id"), name="delegation_recent"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -3,8 +3,8 @@
 import csv
 import json
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce, ExtractYear
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django_countries import countries
 from . import feeds
 from .filters import EventFilter
 from .models import (
+    SEARCH_FIELDS,
     CooperationProgram,
     Delegation,
     DelegationCitation,
@@ -344,10 +345,28 @@ def robots_txt(request):
 # --- Programmes -------------------------------------------------------------------------
 
 
+def published_event_count(program):
+    events = (
+        Delegation.objects.published()
+        .filter(program=program)
+        .order_by()
+        .values("program")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(events), 0)
+
+
+# How many of a programme's events its page lists; the rest are a click away in /events/.
+PROGRAM_EVENTS_SHOWN = 50
+
+
 def program_list(request):
     programs = (
         CooperationProgram.objects.published()
-        .annotate(event_count=Count("delegations", filter=Q(delegations__status=Status.PUBLISHED)))
+        # A correlated count per programme on the page (an index range each), rather than
+        # a GROUP BY over every visit of every programme.
+        .annotate(event_count=published_event_count(OuterRef("pk")))
         .prefetch_related(Prefetch("parties", queryset=Organization.objects.order_by("name")))
         .order_by("-start_year", "title", "id")
     )
@@ -386,12 +405,25 @@ def program_detail(request, slug):
     events = (
         program.delegations.published()
         .select_related("sending_organization", "host_organization", "location")
-        .order_by("start_date", "id")
+        .defer(*SEARCH_FIELDS)
+        .order_by("-start_date", "-id")
+    )
+    years = (
+        events.order_by()
+        .annotate(year=ExtractYear("start_date"))
+        .values("year")
+        .annotate(count=Count("pk"))
+        .order_by("year")
     )
     return render(
         request,
         "cooperation/program_detail.html",
-        {"program": program, "events": events},
+        {
+            "program": program,
+            "events": list(events[:PROGRAM_EVENTS_SHOWN]),
+            "years": years,
+            "shown": PROGRAM_EVENTS_SHOWN,
+        },
     )
 
 

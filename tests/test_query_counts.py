@@ -61,8 +61,9 @@ PAGES = {
     "/": 1 + 2,  # recent events with their offices and places; programmes
     # count; a page of programmes with their published event counts; their parties
     "/programs/": 1 + 3,
-    # programme with its signing place; parties; signatories; citations; its events
-    "/programs/program-2021-2023/": 1 + 5,
+    # programme with its signing place; parties; signatories; citations; its most
+    # recent events; its events per year
+    "/programs/program-2021-2023/": 1 + 6,
     # organization; its public units; count; a page of events
     "/organizations/ru-pgo/": 1 + 4,
     # person; other names; positions; programmes signed; count; a page of events
