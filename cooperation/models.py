@@ -86,9 +86,9 @@ class PublishableQuerySet(SlugQuerySet):
 
 
 class PublishableModel(SluggedModel):
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
-    )
+    # No index of its own: the visits table's composite indexes start with status, and
+    # programmes are few.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -922,7 +922,8 @@ class Activity(TimeStampedModel):
     kind_label = "Activity"
 
     # Each concrete kind declares `delegation` (with its own related_name) and `place`.
-    slug = models.SlugField(max_length=120, help_text="Unique within the visit.")
+    # Indexed by the (delegation, slug) unique constraint.
+    slug = models.SlugField(max_length=120, db_index=False, help_text="Unique within the visit.")
     title = models.CharField(max_length=255)
     date = models.DateField(
         null=True, blank=True, help_text="Leave empty when the sources do not give the date."

@@ -1,0 +1,309 @@
+"""generate_records: a deterministic synthetic archive for performance work.
+
+Most tests read one archive made once for the module (`archive`), since making the world
+of reference records is what takes the time. Tests that generate their own empty the
+database first, inside their transaction, so the archive is back when they are done.
+"""
+
+import collections
+import re
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import F
+from django.utils.html import escape
+
+from cooperation.models import (
+    CooperationProgram,
+    Delegation,
+    DelegationCitation,
+    DelegationMember,
+    Meeting,
+    MeetingParticipant,
+    Organization,
+    Person,
+    PersonName,
+    Place,
+    Position,
+    ProgramSignatory,
+    SiteVisit,
+    Source,
+    Status,
+    Topic,
+    Workshop,
+)
+
+# Every test here uses the test database, even one that only reads what `archive` printed:
+# pytest-django sets up test databases only when a selected test asks for one, and
+# `archive` must never write to (and flush!) the development database.
+pytestmark = pytest.mark.django_db
+
+ARCHIVE_SIZE = 200
+
+
+def run_command(*args):
+    out, err = StringIO(), StringIO()
+    call_command("generate_records", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def archive(django_db_setup, django_db_blocker):
+    """ARCHIVE_SIZE delegations (seed 3) for the tests that only read, emptied afterwards."""
+    with django_db_blocker.unblock():
+        # --force: pytest-django runs with DEBUG off, which the command refuses otherwise.
+        output = run_command(
+            f"--delegations={ARCHIVE_SIZE}", "--seed=3", "--batch-size=50", "--force"
+        )
+        yield output
+        call_command("flush", interactive=False, verbosity=0)  # as other modules expect it
+
+
+def empty_database():
+    # Nothing here needs the content types and permissions that post_migrate would recreate.
+    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+
+
+@pytest.fixture
+def generate(db, settings):
+    """Run the command as on a development machine, from an empty database; return
+    (stdout, stderr)."""
+    settings.DEBUG = True
+    empty_database()
+
+    def run(*args):
+        output = run_command(*args)
+        # Foreign keys are checked at commit, which a test's transaction never reaches.
+        connection.check_constraints()
+        return output
+
+    return run
+
+
+def snapshot():
+    """Every cooperation record, as rows of natural keys and values (no ids)."""
+    rows = {}
+    for model in apps.get_app_config("cooperation").get_models(include_auto_created=True):
+        fields = []
+        for field in model._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            if not field.is_relation:
+                fields.append(field.name)
+            elif field.related_model is Source:
+                fields.append(f"{field.name}__url")
+            elif field.related_model in (Meeting, Workshop, SiteVisit):
+                fields += [f"{field.name}__delegation__slug", f"{field.name}__slug"]
+            else:
+                fields.append(f"{field.name}__slug")
+        rows[model.__name__] = list(model.objects.order_by(*fields).values_list(*fields))
+    return rows
+
+
+def activity_counts():
+    counts = collections.Counter()
+    for model in (Meeting, Workshop, SiteVisit):
+        counts.update(model.objects.values_list("delegation__slug", flat=True))
+    return counts
+
+
+# --- What an archive holds ------------------------------------------------------------------
+
+
+def test_generates_numbered_delegations_with_3_to_8_activities(archive):
+    out, _ = archive
+
+    slugs = list(Delegation.objects.order_by("slug").values_list("slug", flat=True))
+    assert slugs == [f"visit-{n:07d}" for n in range(1, ARCHIVE_SIZE + 1)]
+    assert f"Created {ARCHIVE_SIZE} delegations" in out
+    per_delegation = activity_counts()
+    assert set(per_delegation) == set(slugs)
+    assert all(3 <= count <= 8 for count in per_delegation.values())
+    assert set(per_delegation.values()) == set(range(3, 9))
+
+
+def test_activities_have_their_participants_topics_and_places(archive):
+    for meeting in Meeting.objects.prefetch_related("participants"):
+        orders = [p.order for p in meeting.participants.all()]
+        assert 1 <= len(orders) <= 3
+        assert len(set(orders)) == len(orders)
+    for workshop in Workshop.objects.prefetch_related("topics"):
+        assert 1 <= len(workshop.topics.all()) <= 3
+    assert not SiteVisit.objects.filter(place=None).exists()
+    assert DelegationCitation.objects.count() == ARCHIVE_SIZE
+    heads = collections.Counter(
+        DelegationMember.objects.filter(is_head=True).values_list("delegation", flat=True)
+    )
+    assert len(heads) > ARCHIVE_SIZE * 0.8
+    assert max(heads.values()) == 1
+
+
+def test_about_a_tenth_of_visits_and_programmes_are_drafts(archive):
+    for model in (Delegation, CooperationProgram):
+        drafts = model.objects.exclude(status=Status.PUBLISHED)
+        share = drafts.count() / model.objects.count()
+        assert 0.05 <= share <= 0.16, (model, share)
+        assert not drafts.exclude(published_at=None).exists()
+        assert not model.objects.published().filter(published_at=None).exists()
+
+
+def test_visits_are_plausible(archive):
+    visits = Delegation.objects.select_related("host_organization", "location", "program")
+    under_programme = 0
+    for visit in visits:
+        assert visit.sending_organization_id != visit.host_organization_id
+        assert visit.location.country == visit.host_organization.country
+        assert 2000 <= visit.start_date.year <= 2026
+        if visit.program:
+            under_programme += 1
+            assert visit.program.start_year <= visit.start_date.year <= visit.program.end_year
+    assert under_programme / len(visits) > 0.7
+    assert {visit.visit_type for visit in visits} == set(Delegation.VisitType.values)
+    assert Delegation.objects.filter(end_date__gt=F("start_date")).count() > ARCHIVE_SIZE * 0.7
+    reported = Delegation.objects.exclude(date_basis=Delegation.DateBasis.VISIT).count()
+    assert 0 < reported < ARCHIVE_SIZE * 0.2
+
+
+def test_world_is_synthetic_and_complete(archive):
+    countries = set(Organization.objects.filter(parent=None).values_list("country", flat=True))
+    assert len(countries) >= 60
+    assert Organization.objects.exclude(parent=None).count() >= len(countries) * 2
+    assert Place.objects.filter(kind=Place.Kind.CITY, parent=None).count() == len(countries)
+    assert not Place.objects.exclude(kind=Place.Kind.CITY).filter(parent=None).exists()
+    assert Topic.objects.exclude(parent=None).count() >= 60
+    assert PersonName.objects.filter(script=PersonName.Script.CYRILLIC).exists()
+    urls = Source.objects.values_list("url", flat=True)
+    assert urls and all(url.startswith("https://example.org/") for url in urls)
+    for programme in CooperationProgram.objects.prefetch_related("parties", "signatories"):
+        assert len(programme.parties.all()) == 2
+        assert len(programme.signatories.all()) == 2
+
+
+def test_a_sample_of_every_kind_of_record_passes_full_clean(archive):
+    for model in (
+        Organization,
+        Person,
+        PersonName,
+        Position,
+        Place,
+        Topic,
+        Source,
+        CooperationProgram,
+        ProgramSignatory,
+        Delegation,
+        DelegationMember,
+        DelegationCitation,
+        Meeting,
+        MeetingParticipant,
+        Workshop,
+        Workshop.topics.through,
+        SiteVisit,
+    ):
+        sample = list(model.objects.order_by("?")[:8])
+        assert sample, model
+        for record in sample:
+            record.full_clean()
+
+
+def test_search_text_and_vector_are_what_the_model_computes(archive):
+    for visit in Delegation.objects.with_search_relations()[:40]:
+        # The same words; only where undated activities come differs between databases.
+        assert sorted(visit.search_text.split()) == sorted(visit.search_document().split())
+    if connection.vendor == "postgresql":
+        in_order = Delegation.objects.order_by("pk")
+        stored = list(in_order.values_list("search_vector", flat=True))
+        in_order.update_search_vector()  # rolled back with the test
+        assert list(in_order.values_list("search_vector", flat=True)) == stored
+
+
+def test_public_pages_and_search_work_over_the_archive(archive, client):
+    published = Delegation.objects.published().order_by("-start_date", "-id")
+    response = client.get("/events/")
+    assert response.status_code == 200
+    assert escape(published[0].title) in response.text
+
+    visit = published.filter(program__status=Status.PUBLISHED).first()
+    assert client.get(visit.get_absolute_url()).status_code == 200
+    assert client.get(visit.program.get_absolute_url()).status_code == 200
+    member = visit.members.first().person
+    assert client.get(member.get_absolute_url()).status_code == 200
+    assert visit in Delegation.objects.published().search(member.name.split()[-1])
+    assert client.get("/events/", {"q": member.name}).status_code == 200
+
+
+# --- Determinism, appending, refusals -------------------------------------------------------
+
+
+def test_same_seed_gives_the_same_records_and_another_seed_others(generate):
+    _, err = generate("--delegations=25", "--seed=7", "--quiet")
+    assert err == ""  # no progress
+    first = snapshot()
+    empty_database()
+    generate("--delegations=25", "--seed=7", "--quiet", "--batch-size=4")
+    second = snapshot()
+    Delegation.objects.all().delete()  # the world stays
+    generate("--delegations=25", "--seed=8", "--quiet")
+    other = snapshot()
+
+    assert len(first["Delegation"]) == 25
+    assert first == second
+    assert other["Delegation"] != first["Delegation"]
+
+
+def test_append_continues_the_sequence_of_a_longer_run(generate):
+    generate("--delegations=20", "--seed=5", "--quiet")
+    whole = snapshot()
+    Delegation.objects.all().delete()
+    generate("--delegations=12", "--seed=5", "--quiet")
+    out, _ = generate("--delegations=8", "--seed=5", "--quiet", "--append")
+
+    assert "visit-0000013 to visit-0000020" in out
+    assert snapshot() == whole
+
+
+def test_refuses_to_add_to_existing_delegations_without_append(generate, world):
+    # (`generate` empties the database before `world` is made.)
+    with pytest.raises(CommandError, match="--append"):
+        generate("--delegations=5")
+
+    assert Delegation.objects.count() == 2
+    assert not Organization.objects.filter(slug__startswith="syn-").exists()
+
+
+def test_refuses_with_debug_off_unless_forced(archive, settings):
+    settings.DEBUG = False  # as under pytest-django, where `archive` was made with --force
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        run_command("--delegations=1", "--append")
+
+    assert Delegation.objects.count() == ARCHIVE_SIZE
+
+
+def test_progress_is_a_line_per_step_when_stderr_is_not_a_terminal(archive):
+    _, err = archive  # four batches of 50
+
+    lines = err.splitlines()
+    assert len(lines) == 4
+    assert re.match(r"\[#+\.*\] 50/200 delegations +25% .* ETA \d+:\d\d:\d\d$", lines[0])
+    assert "200/200 delegations 100%" in lines[-1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_batches_reach_the_cached_public_pages(settings, client):
+    # Outside a transaction, on PostgreSQL, writer threads write the batches (elsewhere the
+    # main thread does). Either way every batch arrives, and a page cached before is stale.
+    # pytest-django runs transactional tests after the others and empties the database
+    # after each, so emptying it here costs the module's archive nothing.
+    settings.DEBUG = True
+    call_command("flush", interactive=False, verbosity=0)
+    assert "visit-" not in client.get("/events/").text
+
+    run_command("--delegations=25", "--batch-size=4", "--writers=2", "--quiet")
+
+    assert Delegation.objects.count() == 25
+    assert set(activity_counts()) == set(Delegation.objects.values_list("slug", flat=True))
+    newest = Delegation.objects.published().order_by("-start_date", "-id").first()
+    assert escape(newest.title) in client.get("/events/").text
