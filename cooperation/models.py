@@ -11,7 +11,7 @@ belong to one of them and are identified by their owner's natural key plus their
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
@@ -163,27 +163,49 @@ class PersonQuerySet(SlugQuerySet):
         )
 
 
+def used_or_above(used):
+    """Q for records in `used` (a queryset of a tree) or above one of them.
+
+    Broader records follow from the parents of the used ones, so the tree is never joined
+    into the (per-record) question of use.
+    """
+    condition = Q(pk__in=used.values("pk"))
+    for depth in range(1, PLACE_DEPTH + 1):
+        condition |= Q(pk__in=used.values("__".join(["parent"] * depth)))
+    return condition
+
+
+def any_of(queryset):
+    """A correlated "is there one?" that PostgreSQL answers per outer row with an index
+    lookup. EXISTS would be flattened into a semi-join that hashes every row of a large
+    table before the first answer; a LIMIT 1 scalar subquery is not.
+    """
+    return Subquery(queryset.values("pk")[:1])
+
+
 class PlaceQuerySet(SlugQuerySet):
     def public(self):
         """Places where a published visit or something in it happened, and places holding them."""
         ref = OuterRef("pk")
         published = Q(delegation__status=Status.PUBLISHED)
-        return self.filter(
-            Exists(published_events().filter(within_place("location", ref)))
-            | Exists(Meeting.objects.filter(published, within_place("place", ref)))
-            | Exists(Workshop.objects.filter(published, within_place("place", ref)))
-            | Exists(SiteVisit.objects.filter(published, within_place("place", ref)))
+        used = Place.objects.filter(
+            Exists(published_events().filter(location=ref))
+            | Exists(Meeting.objects.filter(published, place=ref))
+            | Exists(Workshop.objects.filter(published, place=ref))
+            | Exists(SiteVisit.objects.filter(published, place=ref))
             | Exists(CooperationProgram.objects.published().filter(signed_at=ref))
         )
+        return self.filter(used_or_above(used))
 
 
 class TopicQuerySet(SlugQuerySet):
     def public(self):
         """Topics of a workshop held during a published visit, and the broader topics above."""
-        published = Q(delegation__status=Status.PUBLISHED)
-        return self.filter(
-            Exists(Workshop.objects.filter(published, within_topic("topics", OuterRef("pk"))))
+        uses = Workshop.topics.through.objects.filter(
+            topic=OuterRef("pk"), workshop__delegation__status=Status.PUBLISHED
         )
+        used = Topic.objects.annotate(use=any_of(uses)).filter(use__isnull=False)
+        return self.filter(used_or_above(used))
 
 
 class Organization(SluggedModel):
@@ -768,6 +790,9 @@ class Delegation(PublishableModel):
         indexes = [
             # /events/ lists published visits newest first.
             models.Index(fields=("status", "-start_date", "-id"), name="delegation_public_order"),
+            # /events/?program=…: a programme's visits newest first, without walking the
+            # whole archive's date order to find them.
+            models.Index(fields=("program", "-start_date", "-id"), name="delegation_program_order"),
             # The Atom feed: recently published visits.
             models.Index(fields=("status", "-published_at", "-id"), name="delegation_recent"),
         ]

@@ -74,8 +74,9 @@ PAGES = {
     "/places/baku/": 1 + 4,
     # ...and, for a place inside another, whether that one is public
     "/places/museum/": 1 + 5,
-    # the topic named in the URL; count; page; 4 facets; the form's topic choices
-    "/events/?topic=extradition&year=2022": 1 + 8,
+    # the topic named in the URL; count; page; the facets' sample; 4 facets; the form's
+    # topic choices
+    "/events/?topic=extradition&year=2022": 1 + 9,
 }
 
 
