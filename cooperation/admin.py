@@ -328,11 +328,16 @@ class ProgramSignatoryInline(admin.TabularInline):
     extra = 0
 
 
-class ProgramCitationInline(admin.TabularInline):
-    model = ProgramCitation
+class CitationInline(admin.TabularInline):
+    """The sources a record cites, with an optional quotation each."""
+
     fields = ("source", "quotation", "order")
     autocomplete_fields = ("source",)
     extra = 0
+
+
+class ProgramCitationInline(CitationInline):
+    model = ProgramCitation
 
 
 class PublishableAdmin(RecordAdmin):
@@ -381,11 +386,8 @@ class DelegationMemberInline(admin.TabularInline):
     extra = 1
 
 
-class DelegationCitationInline(admin.TabularInline):
+class DelegationCitationInline(CitationInline):
     model = DelegationCitation
-    fields = ("source", "quotation", "order")
-    autocomplete_fields = ("source",)
-    extra = 0
 
 
 class ActivityInline(admin.StackedInline):
@@ -499,18 +501,15 @@ class MeetingParticipantInline(admin.TabularInline):
     extra = 3
 
 
-class MeetingCitationInline(admin.TabularInline):
+class MeetingCitationInline(CitationInline):
     model = MeetingCitation
-    fields = ("source", "quotation", "order")
-    autocomplete_fields = ("source",)
-    extra = 0
 
 
-class WorkshopCitationInline(MeetingCitationInline):
+class WorkshopCitationInline(CitationInline):
     model = WorkshopCitation
 
 
-class SiteVisitCitationInline(MeetingCitationInline):
+class SiteVisitCitationInline(CitationInline):
     model = SiteVisitCitation
 
 

@@ -65,17 +65,14 @@ class PublicPageCacheMiddleware:
         etag = f'"{digest}"'
 
         if self.still_fresh(request, etag, changed_at):
-            return self.not_modified(etag, changed_at)
+            return self.validate(HttpResponseNotModified(), etag, changed_at)
 
         key = f"page:{digest}"
         cached = cache.get(key)
         if cached is not None:
-            response = cached
-        else:
-            response = self.get_response(request)
-            if response.status_code != 200 or response.streaming or response.cookies:
-                return self.validate(response, etag, changed_at)
-            self.validate(response, etag, changed_at)
+            return cached
+        response = self.validate(self.get_response(request), etag, changed_at)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
             cache.set(key, response, settings.PUBLIC_PAGE_CACHE_SECONDS)
         return response
 
@@ -89,20 +86,11 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def validate(response, etag, changed_at):
-        if response.status_code == 200:
+        if response.status_code in (200, 304):
             response["ETag"] = etag
             if changed_at:
                 response["Last-Modified"] = http_date(changed_at.timestamp())
         # Stored, but checked with the server before each reuse: an unpublished record
         # disappears at once.
-        patch_cache_control(response, public=True, no_cache=True)
-        return response
-
-    @staticmethod
-    def not_modified(etag, changed_at):
-        response = HttpResponseNotModified()
-        response["ETag"] = etag
-        if changed_at:
-            response["Last-Modified"] = http_date(changed_at.timestamp())
         patch_cache_control(response, public=True, no_cache=True)
         return response

@@ -49,6 +49,21 @@ def parse_page(request):
     return number if number >= 1 else None
 
 
+def bad_page_number(request, title):
+    return render(
+        request,
+        "cooperation/bad_request.html",
+        {"message": PAGE_ERROR, "title": title},
+        status=400,
+    )
+
+
+def has_public_parent(record):
+    """Whether the organization, topic or place a record sits under has a public page."""
+    model = type(record)
+    return bool(record.parent_id and model.objects.public().filter(pk=record.parent_id).exists())
+
+
 def without(query, *names):
     """The query string with `names` (and the page number) removed."""
     query = query.copy()
@@ -371,12 +386,7 @@ def program_list(request):
     )
     page_number = parse_page(request)
     if page_number is None:
-        return render(
-            request,
-            "cooperation/bad_request.html",
-            {"message": PAGE_ERROR, "title": "the programmes"},
-            status=400,
-        )
+        return bad_page_number(request, "the programmes")
     page = page_of(programs, page_number)
     return render(
         request, "cooperation/program_list.html", {"programs": page.object_list, "page": page}
@@ -432,12 +442,7 @@ def program_detail(request, slug):
 def entity_page(request, template, entity, events, filter_name, extra=None):
     page_number = parse_page(request)
     if page_number is None:
-        return render(
-            request,
-            "cooperation/bad_request.html",
-            {"message": PAGE_ERROR, "title": str(entity)},
-            status=400,
-        )
+        return bad_page_number(request, str(entity))
     events = events.with_listing().order_by("-start_date", "-id")
     page = page_of(events, page_number)
     context = {
@@ -455,10 +460,7 @@ def organization_detail(request, slug):
         Organization.objects.public().select_related("parent"), slug=slug
     )
     public_units = Organization.objects.public().filter(parent=organization).order_by("name")
-    parent_is_public = bool(
-        organization.parent_id
-        and Organization.objects.public().filter(pk=organization.parent_id).exists()
-    )
+    parent_is_public = has_public_parent(organization)
     events = Delegation.objects.published().involving_organization(organization)
     return entity_page(
         request,
@@ -502,9 +504,7 @@ def person_detail(request, slug):
 
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic.objects.public().select_related("parent"), slug=slug)
-    parent_is_public = bool(
-        topic.parent_id and Topic.objects.public().filter(pk=topic.parent_id).exists()
-    )
+    parent_is_public = has_public_parent(topic)
     subtopics = Topic.objects.public().filter(parent=topic).order_by("name")
     events = Delegation.objects.published().for_topic(topic)
     return entity_page(
@@ -519,9 +519,7 @@ def topic_detail(request, slug):
 
 def place_detail(request, slug):
     place = get_object_or_404(Place.objects.public().select_related("parent"), slug=slug)
-    parent_is_public = bool(
-        place.parent_id and Place.objects.public().filter(pk=place.parent_id).exists()
-    )
+    parent_is_public = has_public_parent(place)
     inside = Place.objects.public().filter(parent=place).order_by("name")
     events = Delegation.objects.published().at_place(place)
     return entity_page(
