@@ -207,14 +207,14 @@ def table(measured):
     small, large = labels[0], labels[-1]
     lines = [
         f"| page | queries | p50 @{small} (ms) | p50 @{large} (ms) | p95 @{large} (ms) "
-        f"| ratio {large}/{small} |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| ratio {large}/{small} | requests @{large} |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, row in measured[large]["pages"].items():
         base = measured[small]["pages"][name]
         lines.append(
             f"| {name} | {row['queries']} | {base['p50']:.1f} | {row['p50']:.1f} | "
-            f"{row['p95']:.1f} | {row['p50'] / base['p50']:.2f} |"
+            f"{row['p95']:.1f} | {row['p50'] / base['p50']:.2f} | {row.get('requests', '')} |"
         )
     return "\n".join(lines)
 

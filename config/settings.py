@@ -68,6 +68,9 @@ ALLOWED_HOSTS = env_list(
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false.")
 
+# Keeps derived data (the event index) out of dumpdata: cooperation/routers.py.
+DATABASE_ROUTERS = ["cooperation.routers.DerivedDataRouter"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -6,6 +6,9 @@ class CooperationConfig(AppConfig):
     verbose_name = "Cooperation records"
 
     def ready(self):
-        from . import caching
+        from django.db.models.signals import post_migrate
+
+        from . import caching, eventindex
 
         caching.connect_signals()
+        post_migrate.connect(eventindex.forget_when_empty, sender=self)

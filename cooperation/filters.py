@@ -6,11 +6,14 @@ callables evaluated per request, and reference records are looked up through the
 exactly as on its own page.
 """
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
 from django_countries import countries
 
+from . import eventindex
 from .models import (
     CooperationProgram,
     Delegation,
@@ -35,12 +38,33 @@ SORT_CHOICES = (
 DEFAULT_SORT = "-date"
 
 
+# Filters the event index answers (eventindex.py), with the term for a value of each.
+INDEXED = {
+    "program": eventindex.program,
+    "organization": eventindex.organization,
+    "country": eventindex.country,
+    "person": eventindex.person,
+    "topic": eventindex.topic,
+    "place": eventindex.place,
+    "visit_type": eventindex.visit_type,
+}
+
+
 class SlugModelChoiceField(forms.ModelChoiceField):
-    """A record named by its slug; anything that is not a slug is refused before any query."""
+    """A record named by its slug; anything that is not a slug is refused before any query.
+
+    With `public` (a callable returning the records that may be named), the queryset is
+    built only when a value is given: the public querysets are costly to build, and a
+    text input never lists its choices.
+    """
 
     default_error_messages = {
         "invalid_choice": "No published record has the identifier “%(value)s”.",
     }
+
+    def __init__(self, *args, public=None, **kwargs):
+        self.public = public
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -53,14 +77,18 @@ class SlugModelChoiceField(forms.ModelChoiceField):
                 code="invalid_choice",
                 params={"value": value},
             ) from None
+        if self.public is not None:
+            self.queryset = self.public()
         return super().to_python(value)
 
 
 class SlugFilter(django_filters.ModelChoiceFilter):
     field_class = SlugModelChoiceField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, public=None, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
+        if public is not None:
+            kwargs.update(queryset=public.__self__.none(), public=public)
         super().__init__(*args, **kwargs)
 
 
@@ -99,10 +127,6 @@ class EventFilterForm(forms.Form):
         return cleaned
 
 
-def published_programs(request):
-    return CooperationProgram.objects.published()
-
-
 def public_topics(request):
     return Topic.objects.public()
 
@@ -122,33 +146,35 @@ class EventFilter(django_filters.FilterSet):
     # named by identifier (the facets, chips and entity pages link with it) rather than
     # listed in a select of thousands.
     program = SlugFilter(
-        label="Programme", queryset=published_programs, widget=text_input("programme identifier")
+        label="Programme",
+        public=CooperationProgram.objects.published,
+        widget=text_input("programme identifier"),
     )
     organization = SlugFilter(
         label="Organization",
-        queryset=lambda request: Organization.objects.public(),
-        method="filter_organization",
+        public=Organization.objects.public,
+        method="filter_indexed",
         widget=text_input("organization identifier"),
     )
     country = CountryFilter(
         label="Country",
-        method="filter_country",
+        method="filter_indexed",
         max_length=10,
         widget=text_input("e.g. AZ"),
     )
     person = SlugFilter(
         label="Person",
-        queryset=lambda request: Person.objects.public(),
-        method="filter_person",
+        public=Person.objects.public,
+        method="filter_indexed",
         widget=text_input("person identifier"),
     )
     topic = SlugFilter(
-        label="Topic", queryset=public_topics, method="filter_topic", empty_label="Any topic"
+        label="Topic", queryset=public_topics, method="filter_indexed", empty_label="Any topic"
     )
     place = SlugFilter(
         label="Place",
-        queryset=lambda request: Place.objects.public(),
-        method="filter_place",
+        public=Place.objects.public,
+        method="filter_indexed",
         widget=text_input("place identifier"),
     )
     visit_type = django_filters.ChoiceFilter(
@@ -198,23 +224,40 @@ class EventFilter(django_filters.FilterSet):
             return queryset.by_relevance(words) if words else queryset.order_by(*SORTS["-date"])
         return queryset.order_by(*SORTS[sort])
 
+    def indexed_ids(self):
+        """The results' ids read from the event index alone, newest (or oldest) first, when
+        the index answers every filter in use; None when it does not (a search, a sort by
+        title, no indexed filter at all: those go through `qs`).
+
+        Call only on a valid filter set.
+        """
+        data = self.form.cleaned_data
+        sort = data.get("sort") or DEFAULT_SORT
+        if data.get("q") or sort == "title":
+            return None
+        terms = [term(data[name]) for name, term in INDEXED.items() if data.get(name)]
+        if not terms:
+            return None
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if data.get("year"):
+            first, last = dt.date(data["year"], 1, 1), dt.date(data["year"], 12, 31)
+            date_from = max(date_from, first) if date_from else first
+            date_to = min(date_to, last) if date_to else last
+        return eventindex.matching(
+            terms,
+            using=self.queryset.db,
+            date_from=date_from,
+            date_to=date_to,
+            oldest_first=sort == "date",
+        )
+
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
-    def filter_organization(self, queryset, name, value):
-        return queryset.involving_organization(value)
+    # The same filters through the index, for the queries `indexed_ids()` does not answer.
 
-    def filter_country(self, queryset, name, value):
-        return queryset.in_country(value)
-
-    def filter_person(self, queryset, name, value):
-        return queryset.involving_person(value)
-
-    def filter_topic(self, queryset, name, value):
-        return queryset.for_topic(value)
-
-    def filter_place(self, queryset, name, value):
-        return queryset.at_place(value)
+    def filter_indexed(self, queryset, name, value):
+        return queryset.with_term(INDEXED[name](value))
 
     def filter_sort(self, queryset, name, value):
         # Applied last, in filter_queryset, whatever order the parameters came in.

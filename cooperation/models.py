@@ -696,11 +696,14 @@ class DelegationQuerySet(PublishableQuerySet):
         return self.none()
 
     def refresh_search(self, batch_size=500):
-        """Rebuild the search text (and, on PostgreSQL, the vector) of these visits.
+        """Rebuild the search text (and, on PostgreSQL, the vector) of these visits, and
+        their rows of the event index (eventindex.py).
 
         Called explicitly wherever a visit or anything named in it changes: the admin's
         saves, loaddata, and the synthetic-archive generator.
         """
+        from . import eventindex
+
         ids = list(self.values_list("pk", flat=True))
         model = self.model
         for start in range(0, len(ids), batch_size):
@@ -710,6 +713,7 @@ class DelegationQuerySet(PublishableQuerySet):
                 row.search_text = row.search_document()
             model.objects.using(self.db).bulk_update(rows, ["search_text"])
             model.objects.using(self.db).filter(pk__in=chunk).update_search_vector()
+        eventindex.refresh(ids, self.db)
         if ids:
             # Search results changed: pages cached before the rebuild are stale.
             registry_version.bump(self.db)
@@ -723,6 +727,10 @@ class DelegationQuerySet(PublishableQuerySet):
             search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
             + SearchVector("search_text", weight="B", config=SEARCH_CONFIG)
         )
+
+    def with_term(self, term):
+        """Visits with `term` in the event index (eventindex.py): published ones only."""
+        return self.filter(pk__in=EventTerm.objects.filter(term=term).values("delegation_id"))
 
     def in_country(self, country):
         """Visits whose sending or host organization is in the country."""
@@ -795,6 +803,8 @@ class Delegation(PublishableModel):
             models.Index(fields=("program", "-start_date", "-id"), name="delegation_program_order"),
             # The Atom feed: recently published visits.
             models.Index(fields=("status", "-published_at", "-id"), name="delegation_recent"),
+            # /events/?sort=title.
+            models.Index(fields=("status", "title", "id"), name="delegation_title_order"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -1147,3 +1157,31 @@ class SiteVisitCitation(ActivityCitation):
                 fields=("activity", "source"), name="site_visit_citation_unique"
             )
         ]
+
+
+# --- The event index ----------------------------------------------------------------------
+
+
+class EventTerm(models.Model):
+    """One row of the event index: a published visit concerns `term` (see eventindex.py).
+
+    Derived data in a table of its own, created by migration 0006 rather than by Django
+    (`managed = False`), so it never travels in fixtures: `Delegation.objects.refresh_search()`
+    rebuilds it wherever the search text is rebuilt. Read-only through this model.
+    """
+
+    pk = models.CompositePrimaryKey("delegation", "term")
+    # Deleting a visit deletes its rows (Django's collector does it; the table has no
+    # foreign key of its own).
+    delegation = models.ForeignKey(
+        Delegation, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    term = models.CharField(max_length=40)
+    start_date = models.DateField()
+
+    class Meta:
+        managed = False
+        db_table = "cooperation_event_term"
+
+    def __str__(self):
+        return f"{self.term} {self.delegation_id}"

@@ -97,18 +97,21 @@ class ResultPage:
         return (self.number - 1) * self.per_page + 1 if self.object_list else 0
 
 
-def page_of(queryset, number, per_page=None):
-    """The page `number` of `queryset`; Http404 past the end."""
+def page_of(queryset, number, per_page=None, rows=None):
+    """The page `number` of `queryset`; Http404 past the end.
+
+    `rows`, when given, turns the page's slice of `queryset` (ids, say) into what is shown.
+    """
     per_page = per_page or settings.EVENTS_PER_PAGE
     count = count_results(queryset)
     num_pages = max(1, math.ceil(count.value / per_page)) if count.exact else MAX_PAGES
     if number > num_pages:
         raise Http404("There is no such page of results.")
     offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page])
-    if not rows and number > 1:
+    found = list(queryset[offset : offset + per_page])
+    if not found and number > 1:
         raise Http404("There is no such page of results.")
-    if not count.exact and len(rows) < per_page:
+    if not count.exact and len(found) < per_page:
         # The last page of an estimated count: now the end is known.
         num_pages = number
-    return ResultPage(rows, number, num_pages, count, per_page)
+    return ResultPage(rows(found) if rows else found, number, num_pages, count, per_page)

@@ -2,15 +2,16 @@
 
 import csv
 import json
+from collections import Counter
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django_countries import countries
 
-from . import feeds
+from . import eventindex, feeds
 from .filters import EventFilter
 from .models import (
     SEARCH_FIELDS,
@@ -18,6 +19,7 @@ from .models import (
     Delegation,
     DelegationCitation,
     DelegationMember,
+    EventTerm,
     Meeting,
     MeetingCitation,
     MeetingParticipant,
@@ -117,52 +119,60 @@ def active_filters(filterset):
 
 # Facets count at most this many results: exactly when there are no more, otherwise among
 # the first FACET_SAMPLE in the list's order (and the page says so).
-FACET_SAMPLE = 1_000
+FACET_SAMPLE = 500
 
 
-def facets(queryset, query):
-    """Counts per programme, country, topic and year over the current results."""
-    # The sample's ids are read once: re-running a costly filter inside each facet query
-    # would multiply its cost by four.
-    ids = list(queryset.values_list("pk", flat=True)[:FACET_SAMPLE])
-    plain = Delegation.objects.filter(pk__in=ids)
+def most_common(counter, limit, label=str):
+    """The `limit` most counted values, ties in the order of their labels."""
+    ranked = sorted(counter.items(), key=lambda item: (-item[1], label(item[0])))
+    return ranked[:limit]
 
-    programs = (
-        plain.filter(program__status=Status.PUBLISHED)
-        .values("program__slug", "program__title")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "program__title")[:10]
+
+def facets(ids, query):
+    """Counts per programme, country, topic and year over the current results.
+
+    `ids` is a queryset of the results' ids in the list's order; the first FACET_SAMPLE are
+    read once (re-running a costly filter per facet would multiply its cost), and their
+    rows of the event index give every count in one query. A count is thus what choosing
+    the facet would list: a topic counts visits on it or on a narrower topic.
+    """
+    ids = list(ids[:FACET_SAMPLE])
+    rows = (
+        EventTerm.objects.filter(delegation_id__in=ids)
+        .filter(Q(term__startswith="c:") | Q(term__startswith="g:") | Q(term__startswith="t:"))
+        .values_list("term")
+        .annotate(count=Count("*"))
+        .order_by()
     )
-
-    # One query for every pair of countries; a visit between two bodies of the same
-    # country counts once for it.
-    country_counts = {}
-    pairs = plain.values_list(
-        "sending_organization__country", "host_organization__country"
-    ).annotate(count=Count("pk"))
-    for sending, host, count in pairs.order_by():
-        for code in {sending, host} - {""}:
-            country_counts[code] = country_counts.get(code, 0) + count
-    country_list = sorted(country_counts.items(), key=lambda item: (-item[1], item[0]))[:12]
-
-    topics = (
-        Topic.objects.filter(workshops__delegation__in=ids)
-        .annotate(count=Count("workshops__delegation", distinct=True))
-        .order_by("-count", "name")[:12]
+    counts = {"c": Counter(), "g": Counter(), "t": Counter()}
+    for term, count in rows:
+        kind, value = term.split(":", 1)
+        counts[kind][value] += count
+    years = Counter(
+        dict(
+            Delegation.objects.filter(pk__in=ids)
+            .values_list(ExtractYear("start_date"))
+            .annotate(count=Count("*"))
+            .order_by()
+        )
     )
-    years = (
-        plain.annotate(year=ExtractYear("start_date"))
-        .values("year")
-        .annotate(count=Count("pk"))
-        .order_by("-year")[:15]
-    )
+    # Only a published programme is ever named; topics with index rows are public ones.
+    programs = {
+        str(p.pk): p
+        for p in CooperationProgram.objects.published()
+        .filter(pk__in=list(counts["g"]))
+        .only("slug", "title")
+    }
+    topics = {str(t.pk): t for t in Topic.objects.filter(pk__in=list(counts["t"]))}
+    program_counts = Counter({programs[pk]: n for pk, n in counts["g"].items() if pk in programs})
+    topic_counts = Counter({topics[pk]: n for pk, n in counts["t"].items() if pk in topics})
     groups = [
         {
             "name": "program",
             "label": "Programme",
             "items": [
-                {"value": p["program__slug"], "label": p["program__title"], "count": p["count"]}
-                for p in programs
+                {"value": p.slug, "label": p.title, "count": count}
+                for p, count in most_common(program_counts, 10, lambda p: p.title)
             ],
         },
         {
@@ -170,20 +180,23 @@ def facets(queryset, query):
             "label": "Country",
             "items": [
                 {"value": code, "label": countries.name(code), "count": count}
-                for code, count in country_list
+                for code, count in most_common(counts["c"], 12)
             ],
         },
         {
             "name": "topic",
             "label": "Topic",
-            "items": [{"value": t.slug, "label": t.name, "count": t.count} for t in topics],
+            "items": [
+                {"value": t.slug, "label": t.name, "count": count}
+                for t, count in most_common(topic_counts, 12, lambda t: t.name)
+            ],
         },
         {
             "name": "year",
             "label": "Year",
             "items": [
-                {"value": str(y["year"]), "label": str(y["year"]), "count": y["count"]}
-                for y in years
+                {"value": str(year), "label": str(year), "count": years[year]}
+                for year in sorted(years, reverse=True)[:15]
             ],
         },
     ]
@@ -205,6 +218,12 @@ def filter_events(request):
     return filterset, parse_page(request)
 
 
+def listed_events(ids):
+    """The published events `ids`, as a list shows them, in the order of `ids`."""
+    found = Delegation.objects.published().with_listing().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
 def event_list(request):
     filterset, page_number = filter_events(request)
     context = {"filter": filterset, "form": filterset.form, "page_error": None}
@@ -213,13 +232,17 @@ def event_list(request):
             context["page_error"] = PAGE_ERROR
         return render(request, "cooperation/event_list.html", context, status=400)
 
-    results = filterset.qs
-    page = page_of(results, page_number)
+    ids = filterset.indexed_ids()
+    if ids is None:
+        page = page_of(filterset.qs, page_number)
+        ids = filterset.qs.values_list("pk", flat=True)
+    else:
+        page = page_of(ids, page_number, rows=listed_events)
     context.update(
         page=page,
         events=page.object_list,
         chips=active_filters(filterset),
-        facets=facets(results, filterset.data),
+        facets=facets(ids, filterset.data),
         facet_sample=FACET_SAMPLE if page.count.value > FACET_SAMPLE else None,
         query=filterset.data,
         export_query=without(filterset.data),
@@ -439,12 +462,13 @@ def program_detail(request, slug):
 # --- Entities and the events they take part in ------------------------------------------
 
 
-def entity_page(request, template, entity, events, filter_name, extra=None):
+def entity_page(request, template, entity, term, filter_name, extra=None):
+    """An organization's, person's, topic's or place's page: the entity and its events,
+    newest first, from the event index (`term` names the entity there)."""
     page_number = parse_page(request)
     if page_number is None:
         return bad_page_number(request, str(entity))
-    events = events.with_listing().order_by("-start_date", "-id")
-    page = page_of(events, page_number)
+    page = page_of(eventindex.matching([term]), page_number, rows=listed_events)
     context = {
         "entity": entity,
         "page": page,
@@ -461,12 +485,11 @@ def organization_detail(request, slug):
     )
     public_units = Organization.objects.public().filter(parent=organization).order_by("name")
     parent_is_public = has_public_parent(organization)
-    events = Delegation.objects.published().involving_organization(organization)
     return entity_page(
         request,
         "cooperation/organization_detail.html",
         organization,
-        events,
+        eventindex.organization(organization),
         "organization",
         {"units": public_units, "parent_is_public": parent_is_public},
     )
@@ -491,12 +514,11 @@ def person_detail(request, slug):
         .select_related("program", "organization")
         .order_by("-program__start_year")
     )
-    events = Delegation.objects.published().involving_person(person)
     return entity_page(
         request,
         "cooperation/person_detail.html",
         person,
-        events,
+        eventindex.person(person),
         "person",
         {"signatures": signatures},
     )
@@ -506,12 +528,11 @@ def topic_detail(request, slug):
     topic = get_object_or_404(Topic.objects.public().select_related("parent"), slug=slug)
     parent_is_public = has_public_parent(topic)
     subtopics = Topic.objects.public().filter(parent=topic).order_by("name")
-    events = Delegation.objects.published().for_topic(topic)
     return entity_page(
         request,
         "cooperation/topic_detail.html",
         topic,
-        events,
+        eventindex.topic(topic),
         "topic",
         {"parent_is_public": parent_is_public, "subtopics": subtopics},
     )
@@ -521,12 +542,11 @@ def place_detail(request, slug):
     place = get_object_or_404(Place.objects.public().select_related("parent"), slug=slug)
     parent_is_public = has_public_parent(place)
     inside = Place.objects.public().filter(parent=place).order_by("name")
-    events = Delegation.objects.published().at_place(place)
     return entity_page(
         request,
         "cooperation/place_detail.html",
         place,
-        events,
+        eventindex.place(place),
         "place",
         {"parent_is_public": parent_is_public, "inside": inside},
     )

@@ -68,8 +68,10 @@ EXPECTED_ROWS = {
 
 
 def cooperation_models(include_auto_created=False):
+    """The models of records; the event index (derived, unmanaged) is none of them."""
     config = apps.get_app_config("cooperation")
-    return list(config.get_models(include_auto_created=include_auto_created))
+    models = config.get_models(include_auto_created=include_auto_created)
+    return [model for model in models if model._meta.managed]
 
 
 def row_counts():

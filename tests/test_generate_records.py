@@ -16,11 +16,13 @@ from django.db import connection
 from django.db.models import F
 from django.utils.html import escape
 
+from cooperation import eventindex
 from cooperation.models import (
     CooperationProgram,
     Delegation,
     DelegationCitation,
     DelegationMember,
+    EventTerm,
     Meeting,
     MeetingParticipant,
     Organization,
@@ -219,6 +221,18 @@ def test_search_text_and_vector_are_what_the_model_computes(archive):
         assert list(in_order.values_list("search_vector", flat=True)) == stored
 
 
+def test_event_index_is_built_for_the_new_visits(archive):
+    def rows():
+        return set(EventTerm.objects.values_list("delegation_id", "term", "start_date"))
+
+    built = rows()
+    assert {pk for pk, _, _ in built} == set(
+        Delegation.objects.published().values_list("pk", flat=True)
+    )
+    eventindex.rebuild()  # rolled back with the test
+    assert rows() == built
+
+
 def test_public_pages_and_search_work_over_the_archive(archive, client):
     published = Delegation.objects.published().order_by("-start_date", "-id")
     response = client.get("/events/")
@@ -229,7 +243,7 @@ def test_public_pages_and_search_work_over_the_archive(archive, client):
     assert client.get(visit.get_absolute_url()).status_code == 200
     assert client.get(visit.program.get_absolute_url()).status_code == 200
     member = visit.members.first().person
-    assert client.get(member.get_absolute_url()).status_code == 200
+    assert visit.get_absolute_url() in client.get(member.get_absolute_url()).text
     assert visit in Delegation.objects.published().search(member.name.split()[-1])
     assert client.get("/events/", {"q": member.name}).status_code == 200
 
@@ -286,9 +300,10 @@ def test_progress_is_a_line_per_step_when_stderr_is_not_a_terminal(archive):
     _, err = archive  # four batches of 50
 
     lines = err.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 5
     assert re.match(r"\[#+\.*\] 50/200 delegations +25% .* ETA \d+:\d\d:\d\d$", lines[0])
-    assert "200/200 delegations 100%" in lines[-1]
+    assert "200/200 delegations 100%" in lines[-2]
+    assert lines[-1] == "Building the event index of the new visits…"
 
 
 @pytest.mark.django_db(transaction=True)

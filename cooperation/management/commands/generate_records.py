@@ -20,8 +20,9 @@ from the clock. So the same N and seed give the same records whatever the batch 
 
 Bulk writes run no model code, so what the models derive is written here too: each visit's
 search text (as `Delegation.search_document()` builds it) and, on PostgreSQL, its search
-vector (as `update_search_vector()` computes it), and the page cache's registry version is
-bumped after each batch. tests/test_generate_records.py checks both against the models.
+vector (as `update_search_vector()` computes it), the page cache's registry version is
+bumped after each batch, and the event index of the new visits is built at the end, in one
+statement (eventindex.rebuild). tests/test_generate_records.py checks both against the models.
 
 Fast and flat in memory: delegations are drawn in batches (5,000 by default), each written
 with its activities and through-rows in one transaction and then dropped. On PostgreSQL
@@ -47,7 +48,7 @@ from django.db.models import NOT_PROVIDED, Max
 from django.db.models.functions import Length
 from django.utils.text import slugify
 
-from cooperation import registry_version
+from cooperation import eventindex, registry_version
 from cooperation.models import (
     SEARCH_CONFIG,
     CooperationProgram,
@@ -778,6 +779,7 @@ class Command(BaseCommand):
         world = load_world()
 
         first = next_visit_number()
+        last_id = Delegation.objects.aggregate(last=Max("pk"))["last"] or 0
         batch_size = options["batch_size"]
         ids = Ids(max(1, min(batch_size, total)))
         progress = Progress(self.stderr, total, enabled=not options["quiet"])
@@ -793,6 +795,9 @@ class Command(BaseCommand):
             writes.close()
         progress.finish()
         counts.update(writes.counts)
+        if not options["quiet"]:
+            self.stderr.write("Building the event index of the new visits…")
+        counts["EventTerm"] = eventindex.rebuild(after=last_id)
 
         elapsed = time.monotonic() - started
         rows = sum(counts.values())

@@ -1,0 +1,237 @@
+"""The event index: what each published visit concerns, one row per (visit, term).
+
+A term names one thing a visit can be filtered by:
+
+    o:<id>   an organization that sent or hosted it, hosted one of its meetings or took part
+             in one (Delegation.objects.involving_organization)
+    p:<id>   a person in the delegation or in one of its meetings (involving_person)
+    c:<code> the country of the sending or host organization (in_country)
+    l:<id>   its location, or a place of one of its activities, or any place holding one
+             of those (at_place: Baku includes the museums in it)
+    t:<id>   a topic of one of its workshops, or any broader topic above it (for_topic)
+    g:<id>   its programme
+    v:<type> its type of visit
+
+Why: those filters follow to-many paths (meetings, participants, workshop topics) or trees
+(places, topics). At a million visits, answering "the 20 newest visits involving X" and
+"how many" by walking visits and probing those paths costs hundreds of milliseconds. Each
+row here carries the visit's date, and the index on (term, start_date, delegation) holds
+every term's visits in date order: a page, a capped count or a facet sample is a short
+range scan of that index alone, whatever the size of the archive. Several terms are
+answered by walking the rarest and probing the primary key (delegation, term) for the rest.
+
+Only published visits have rows, so the index never names a draft; pages still read the
+visits themselves through `.published()`.
+
+Derived data like the search text: `Delegation.objects.refresh_search()` rebuilds a visit's
+rows wherever its search text is rebuilt (admin saves, loaddata, the refresh_search
+command), `generate_records` builds them for the rows it writes, and deleting a visit
+deletes them. The SQL below is the one definition of each term, on SQLite and PostgreSQL;
+tests/test_eventindex.py checks it against the relational filters of the models.
+"""
+
+from django.db import connections, transaction
+from django.db.models import Exists, OuterRef
+
+from . import registry_version
+from .models import EventTerm
+
+TABLE = EventTerm._meta.db_table
+
+# Created by migration 0006. Two indexes: (delegation, term), one row per pair, for
+# rebuilding a visit's rows and probing a second term; (term, start_date, delegation), a
+# term's visits in date order. Both are dropped while a whole archive's rows are written
+# and made again after, which is several times faster than keeping them up to date.
+CREATE_TABLE = f"""
+CREATE TABLE {TABLE} (
+    delegation_id bigint NOT NULL,
+    term varchar(40) NOT NULL,
+    start_date date NOT NULL
+)
+"""
+INDEXES = {
+    "event_term_unique": f"CREATE UNIQUE INDEX event_term_unique ON {TABLE} (delegation_id, term)",
+    "event_term_order": f"CREATE INDEX event_term_order ON {TABLE} "
+    "(term, start_date, delegation_id)",
+}
+
+# The visits whose rows are built: published ones, narrowed by {only}.
+BUILD = """
+INSERT INTO cooperation_event_term (delegation_id, term, start_date)
+WITH RECURSIVE
+place_up(id, ancestor) AS (
+    SELECT id, id FROM cooperation_place
+    UNION
+    SELECT up.id, p.parent_id FROM place_up up
+    JOIN cooperation_place p ON p.id = up.ancestor WHERE p.parent_id IS NOT NULL
+),
+topic_up(id, ancestor) AS (
+    SELECT id, id FROM cooperation_topic
+    UNION
+    SELECT up.id, t.parent_id FROM topic_up up
+    JOIN cooperation_topic t ON t.id = up.ancestor WHERE t.parent_id IS NOT NULL
+),
+d AS (
+    SELECT id, start_date, sending_organization_id, host_organization_id, location_id,
+           program_id, visit_type
+    FROM cooperation_delegation WHERE status = 'published' {only}
+),
+activity_place(delegation_id, place_id) AS (
+    SELECT m.delegation_id, m.place_id FROM d JOIN cooperation_meeting m ON m.delegation_id = d.id
+    UNION ALL
+    SELECT w.delegation_id, w.place_id FROM d JOIN cooperation_workshop w ON w.delegation_id = d.id
+    UNION ALL
+    SELECT s.delegation_id, s.place_id FROM d JOIN cooperation_sitevisit s ON s.delegation_id = d.id
+),
+participant(delegation_id, person_id, organization_id) AS (
+    SELECT m.delegation_id, mp.person_id, mp.organization_id
+    FROM d JOIN cooperation_meeting m ON m.delegation_id = d.id
+    JOIN cooperation_meetingparticipant mp ON mp.meeting_id = m.id
+),
+refs(delegation_id, term) AS (
+    SELECT id, 'o:' || sending_organization_id FROM d
+    UNION ALL SELECT id, 'o:' || host_organization_id FROM d
+    UNION ALL SELECT m.delegation_id, 'o:' || m.host_organization_id
+        FROM d JOIN cooperation_meeting m ON m.delegation_id = d.id
+        WHERE m.host_organization_id IS NOT NULL
+    UNION ALL SELECT delegation_id, 'o:' || organization_id FROM participant
+        WHERE organization_id IS NOT NULL
+    UNION ALL SELECT delegation_id, 'p:' || person_id FROM participant
+        WHERE person_id IS NOT NULL
+    UNION ALL SELECT dm.delegation_id, 'p:' || dm.person_id
+        FROM d JOIN cooperation_delegationmember dm ON dm.delegation_id = d.id
+    UNION ALL SELECT d.id, 'c:' || o.country
+        FROM d JOIN cooperation_organization o ON o.id = d.sending_organization_id
+        WHERE o.country <> ''
+    UNION ALL SELECT d.id, 'c:' || o.country
+        FROM d JOIN cooperation_organization o ON o.id = d.host_organization_id
+        WHERE o.country <> ''
+    UNION ALL SELECT d.id, 'l:' || up.ancestor FROM d JOIN place_up up ON up.id = d.location_id
+    UNION ALL SELECT a.delegation_id, 'l:' || up.ancestor
+        FROM activity_place a JOIN place_up up ON up.id = a.place_id
+    UNION ALL SELECT w.delegation_id, 't:' || up.ancestor
+        FROM d JOIN cooperation_workshop w ON w.delegation_id = d.id
+        JOIN cooperation_workshop_topics wt ON wt.workshop_id = w.id
+        JOIN topic_up up ON up.id = wt.topic_id
+    UNION ALL SELECT id, 'g:' || program_id FROM d WHERE program_id IS NOT NULL
+    UNION ALL SELECT id, 'v:' || visit_type FROM d
+)
+SELECT DISTINCT refs.delegation_id, refs.term, d.start_date
+FROM refs JOIN d ON d.id = refs.delegation_id
+"""
+
+# A visit at a time would be one statement per visit; a whole archive at once, one huge
+# statement. Refreshes go by this many visits.
+CHUNK = 500
+
+
+def organization(value):
+    return f"o:{value.pk}"
+
+
+def person(value):
+    return f"p:{value.pk}"
+
+
+def country(value):
+    return f"c:{value}"
+
+
+def place(value):
+    return f"l:{value.pk}"
+
+
+def topic(value):
+    return f"t:{value.pk}"
+
+
+def program(value):
+    return f"g:{value.pk}"
+
+
+def visit_type(value):
+    return f"v:{value}"
+
+
+def refresh(ids, using="default"):
+    """Rebuild the rows of the visits `ids` (any of which may be unpublished or deleted)."""
+    ids = sorted(set(ids))
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {TABLE} WHERE delegation_id IN ({marks})", chunk)
+            cursor.execute(BUILD.format(only=f"AND id IN ({marks})"), chunk)
+
+
+def forget_when_empty(using="default", **kwargs):
+    """After `flush` (which empties the tables Django manages, not this one), and after any
+    migrate: with no visit left, no row of the index may stay behind to be read as a new
+    visit's."""
+    from .models import Delegation
+
+    if not Delegation.objects.using(using).exists():
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+
+
+def rebuild(using="default", after=None):
+    """Rebuild every row, or the rows of the visits numbered above `after` (new ones).
+
+    Returns the number of rows written.
+    """
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if after is None:
+            cursor.execute(f"DELETE FROM {TABLE}")
+        else:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE delegation_id > %s", [after])
+        cursor.execute(f"SELECT 1 FROM {TABLE} LIMIT 1")
+        empty = cursor.fetchone() is None
+        if empty:
+            for name in INDEXES:
+                cursor.execute(f"DROP INDEX {name}")
+        if after is None:
+            cursor.execute(BUILD.format(only=""))
+        else:
+            cursor.execute(BUILD.format(only="AND id > %s"), [after])
+        written = cursor.rowcount
+        if empty:
+            for statement in INDEXES.values():
+                cursor.execute(statement)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {TABLE}")
+    registry_version.bump(using)
+    return written
+
+
+def matching(terms, using="default", date_from=None, date_to=None, oldest_first=False):
+    """Ids of the published visits with every one of `terms`, newest (or oldest) first,
+    optionally between two dates: a queryset read from the index alone.
+
+    The rarest term drives the scan (its rows come in date order straight from the index);
+    each other term is one primary-key probe per row.
+    """
+    terms = list(dict.fromkeys(terms))
+    if len(terms) > 1:
+        terms.sort(key=lambda term: capped_count(term, using))
+    first, *others = terms
+    rows = EventTerm.objects.using(using).filter(term=first)
+    for other in others:
+        rows = rows.filter(
+            Exists(EventTerm.objects.filter(delegation=OuterRef("delegation"), term=other))
+        )
+    if date_from is not None:
+        rows = rows.filter(start_date__gte=date_from)
+    if date_to is not None:
+        rows = rows.filter(start_date__lte=date_to)
+    order = ("start_date", "delegation_id") if oldest_first else ("-start_date", "-delegation_id")
+    return rows.order_by(*order).values_list("delegation_id", flat=True)
+
+
+# Enough to tell a rare term from a common one, read from the index alone.
+RARITY_CAP = 5_000
+
+
+def capped_count(term, using):
+    return EventTerm.objects.using(using).filter(term=term)[:RARITY_CAP].count()

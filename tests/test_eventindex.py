@@ -1,0 +1,155 @@
+"""The event index answers each filter exactly as the relational definition in the models
+does, and follows every change to what it is derived from."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from cooperation import eventindex
+from cooperation.models import (
+    Delegation,
+    EventTerm,
+    Meeting,
+    MeetingParticipant,
+    Organization,
+    Person,
+    Place,
+    Status,
+    Topic,
+    Workshop,
+)
+
+
+def indexed(*terms, **options):
+    return list(eventindex.matching(terms, **options))
+
+
+def ids(queryset):
+    return set(queryset.values_list("pk", flat=True))
+
+
+@pytest.fixture
+def archive(world, make_event):
+    """The Baku fixture, the test world, and visits that reach entities only through
+    meetings, participants, workshop topics under broader topics and places inside others."""
+    call_command("loaddata", "baku_2023", verbosity=0)
+    law = Topic.objects.create(name="Law", slug="law")
+    extradition = Topic.objects.create(name="Extradition", slug="extradition", parent=law)
+    museum = Place.objects.create(name="Museum", slug="museum", country="AZ", parent=world.baku)
+    court = Organization.objects.create(name="Court", slug="court", country="KZ")
+    guest = Person.objects.create(name="Guest", slug="guest")
+    for n, status in enumerate([Status.PUBLISHED, Status.PUBLISHED, Status.DRAFT]):
+        event = make_event(status=status, start_date=dt.date(2020 + n, 5, 1))
+        meeting = Meeting.objects.create(
+            delegation=event, slug="m", title="Talks", host_organization=court, place=museum
+        )
+        MeetingParticipant.objects.create(meeting=meeting, person=guest, side="visiting")
+        Workshop.objects.create(delegation=event, slug="w", title="W").topics.add(extradition)
+        Delegation.objects.filter(pk=event.pk).refresh_search()
+    return world
+
+
+def published():
+    return Delegation.objects.published()
+
+
+def test_every_filter_term_matches_the_relational_definition(archive):
+    cases = []
+    for organization in Organization.objects.all():
+        relational = published().involving_organization(organization)
+        cases.append((eventindex.organization(organization), relational))
+    for person in Person.objects.all():
+        cases.append((eventindex.person(person), published().involving_person(person)))
+    for place in Place.objects.all():
+        cases.append((eventindex.place(place), published().at_place(place)))
+    for topic in Topic.objects.all():
+        cases.append((eventindex.topic(topic), published().for_topic(topic)))
+    for code in ("AZ", "RU", "KZ", "FR"):
+        cases.append((eventindex.country(code), published().in_country(code)))
+    for value, _ in Delegation.VisitType.choices:
+        cases.append((eventindex.visit_type(value), published().filter(visit_type=value)))
+    cases.append((eventindex.program(archive.program), published().filter(program=archive.program)))
+
+    matched = 0
+    for term, relational in cases:
+        assert set(indexed(term)) == ids(relational), term
+        matched += bool(ids(relational))
+    # The comparison is not vacuous: most terms match something.
+    assert matched > len(cases) / 2
+
+
+def test_terms_combine_with_and_and_dates_in_date_order(archive):
+    court = Organization.objects.get(slug="court")
+    law = Topic.objects.get(slug="law")
+    both = indexed(eventindex.organization(court), eventindex.topic(law))
+    assert len(both) == 2
+    dates = [Delegation.objects.get(pk=pk).start_date for pk in both]
+    assert dates == sorted(dates, reverse=True)
+    assert indexed(eventindex.organization(court), oldest_first=True) == both[::-1]
+    only_2021 = indexed(
+        eventindex.topic(law), date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 12, 31)
+    )
+    assert [Delegation.objects.get(pk=pk).start_date.year for pk in only_2021] == [2021]
+    assert indexed(eventindex.organization(court), eventindex.country("FR")) == []
+
+
+def test_a_draft_never_has_terms(archive):
+    assert not EventTerm.objects.filter(delegation=archive.draft).exists()
+    drafts = Delegation.objects.exclude(status=Status.PUBLISHED)
+    assert not EventTerm.objects.filter(delegation__in=drafts).exists()
+
+
+def test_unpublishing_and_deleting_a_visit_remove_its_terms(archive):
+    event = archive.published
+    term = eventindex.organization(archive.russia)
+    assert event.pk in indexed(term)
+    event.status = Status.DRAFT
+    event.save()
+    Delegation.objects.affected_by(event).refresh_search()
+    assert event.pk not in indexed(term)
+
+    event.status = Status.PUBLISHED
+    event.save()
+    Delegation.objects.affected_by(event).refresh_search()
+    assert event.pk in indexed(term)
+    pk = event.pk
+    event.delete()
+    assert not EventTerm.objects.filter(delegation_id=pk).exists()
+
+
+def test_moving_a_place_under_another_moves_its_visits(archive):
+    museum = Place.objects.get(slug="museum")
+    elsewhere = Place.objects.create(name="Ganja", slug="ganja", country="AZ")
+    at_museum = set(indexed(eventindex.place(museum)))
+    assert at_museum <= set(indexed(eventindex.place(archive.baku)))
+    museum.parent = elsewhere
+    museum.save()
+    Delegation.objects.affected_by(museum).refresh_search()
+    assert at_museum <= set(indexed(eventindex.place(elsewhere)))
+    assert set(indexed(eventindex.place(archive.baku))) == ids(published().at_place(archive.baku))
+
+
+def test_rebuild_gives_the_same_rows_as_the_refreshes(archive):
+    def rows():
+        return set(EventTerm.objects.values_list("delegation_id", "term", "start_date"))
+
+    before = rows()
+    assert eventindex.rebuild() == len(before)
+    assert rows() == before
+
+
+def test_flush_leaves_no_terms_behind(transactional_db, make_event):
+    make_event()
+    assert EventTerm.objects.exists()
+    call_command("flush", interactive=False, verbosity=0)
+    assert not EventTerm.objects.exists()
+
+
+def test_dumpdata_leaves_the_index_out(archive):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("dumpdata", "cooperation", stdout=out)
+    assert "eventterm" not in out.getvalue()
+    assert "cooperation.delegation" in out.getvalue()
