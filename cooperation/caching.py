@@ -34,6 +34,10 @@ def bump_version(sender, using=None, **kwargs):
 
 def connect_signals():
     for model in apps.get_app_config("cooperation").get_models():
+        if not model._meta.managed:
+            # The event index: written in bulk by SQL that bumps the counter itself. A
+            # receiver here would also stop Django deleting a visit's rows in one query.
+            continue
         post_save.connect(bump_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}")
         post_delete.connect(bump_version, sender=model, dispatch_uid=f"bump-del-{model.__name__}")
     m2m_changed.connect(bump_version, dispatch_uid="bump-m2m")
