@@ -88,6 +88,8 @@ def registry(transactional_db, make_event):
             delegation=made, slug="workshop", title=f"Workshop: {topics[topic].name}", order=1
         )
         workshop.topics.set([topics[topic]])
+        # Written through the ORM, not the admin: derived data is refreshed by hand.
+        Delegation.objects.filter(pk=made.pk).refresh_search()
         return made
 
     event(
