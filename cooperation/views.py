@@ -234,10 +234,9 @@ def event_list(request):
 
     ids = filterset.indexed_ids()
     if ids is None:
-        page = page_of(filterset.qs, page_number)
+        # Ids first, then their rows: a deep page skips index entries, not whole rows.
         ids = filterset.qs.values_list("pk", flat=True)
-    else:
-        page = page_of(ids, page_number, rows=listed_events)
+    page = page_of(ids, page_number, rows=listed_events)
     context.update(
         page=page,
         events=page.object_list,
