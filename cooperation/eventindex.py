@@ -18,7 +18,7 @@ Why: those filters follow to-many paths (meetings, participants, workshop topics
 row here carries the visit's date, and the index on (term, start_date, delegation) holds
 every term's visits in date order: a page, a capped count or a facet sample is a short
 range scan of that index alone, whatever the size of the archive. Several terms are
-answered by walking the rarest and probing the primary key (delegation, term) for the rest.
+answered by walking the rarest and probing the (delegation, term) index for the rest.
 
 Only published visits have rows, so the index never names a draft; pages still read the
 visits themselves through `.published()`.
@@ -30,11 +30,11 @@ deletes them. The SQL below is the one definition of each term, on SQLite and Po
 tests/test_eventindex.py checks it against the relational filters of the models.
 """
 
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from django.db.models import Exists, OuterRef
 
 from . import registry_version
-from .models import EventTerm
+from .models import Delegation, EventTerm
 
 TABLE = EventTerm._meta.db_table
 
@@ -57,7 +57,7 @@ INDEXES = {
 
 # The visits whose rows are built: published ones, narrowed by {only}.
 BUILD = """
-INSERT INTO cooperation_event_term (delegation_id, term, start_date)
+INSERT INTO {table} (delegation_id, term, start_date)
 WITH RECURSIVE
 place_up(id, ancestor) AS (
     SELECT id, id FROM cooperation_place
@@ -125,32 +125,29 @@ FROM refs JOIN d ON d.id = refs.delegation_id
 CHUNK = 500
 
 
-def organization(value):
-    return f"o:{value.pk}"
+# The filters the index answers, with the prefix of their terms (the docstring above says
+# what each one covers).
+PREFIXES = {
+    "organization": "o",
+    "person": "p",
+    "country": "c",
+    "place": "l",
+    "topic": "t",
+    "program": "g",
+    "visit_type": "v",
+}
 
 
-def person(value):
-    return f"p:{value.pk}"
+def term(name, value):
+    """The term for `value` of the filter `name`: a record by its id, a code as it is."""
+    key = value.pk if isinstance(value, models.Model) else value
+    return f"{PREFIXES[name]}:{key}"
 
 
-def country(value):
-    return f"c:{value}"
-
-
-def place(value):
-    return f"l:{value.pk}"
-
-
-def topic(value):
-    return f"t:{value.pk}"
-
-
-def program(value):
-    return f"g:{value.pk}"
-
-
-def visit_type(value):
-    return f"v:{value}"
+def build(cursor, only="", params=()):
+    """Write the rows of the published visits that `only` (SQL on `id`) narrows down to."""
+    cursor.execute(BUILD.format(table=TABLE, only=only), params)
+    return cursor.rowcount
 
 
 def refresh(ids, using="default"):
@@ -161,15 +158,13 @@ def refresh(ids, using="default"):
             chunk = ids[start : start + CHUNK]
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM {TABLE} WHERE delegation_id IN ({marks})", chunk)
-            cursor.execute(BUILD.format(only=f"AND id IN ({marks})"), chunk)
+            build(cursor, f"AND id IN ({marks})", chunk)
 
 
 def forget_when_empty(using="default", **kwargs):
     """After `flush` (which empties the tables Django manages, not this one), and after any
     migrate: with no visit left, no row of the index may stay behind to be read as a new
     visit's."""
-    from .models import Delegation
-
     if not Delegation.objects.using(using).exists():
         with connections[using].cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLE}")
@@ -184,18 +179,16 @@ def rebuild(using="default", after=None):
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if after is None:
             cursor.execute(f"DELETE FROM {TABLE}")
+            only, params = "", []
         else:
             cursor.execute(f"DELETE FROM {TABLE} WHERE delegation_id > %s", [after])
+            only, params = "AND id > %s", [after]
         cursor.execute(f"SELECT 1 FROM {TABLE} LIMIT 1")
         empty = cursor.fetchone() is None
         if empty:
             for name in INDEXES:
                 cursor.execute(f"DROP INDEX {name}")
-        if after is None:
-            cursor.execute(BUILD.format(only=""))
-        else:
-            cursor.execute(BUILD.format(only="AND id > %s"), [after])
-        written = cursor.rowcount
+        written = build(cursor, only, params)
         if empty:
             for statement in INDEXES.values():
                 cursor.execute(statement)
@@ -210,7 +203,7 @@ def matching(terms, using="default", date_from=None, date_to=None, oldest_first=
     optionally between two dates: a queryset read from the index alone.
 
     The rarest term drives the scan (its rows come in date order straight from the index);
-    each other term is one primary-key probe per row.
+    each other term is one probe of the (delegation, term) index per row.
     """
     terms = list(dict.fromkeys(terms))
     if len(terms) > 1:

@@ -38,18 +38,6 @@ SORT_CHOICES = (
 DEFAULT_SORT = "-date"
 
 
-# Filters the event index answers (eventindex.py), with the term for a value of each.
-INDEXED = {
-    "program": eventindex.program,
-    "organization": eventindex.organization,
-    "country": eventindex.country,
-    "person": eventindex.person,
-    "topic": eventindex.topic,
-    "place": eventindex.place,
-    "visit_type": eventindex.visit_type,
-}
-
-
 class SlugModelChoiceField(forms.ModelChoiceField):
     """A record named by its slug; anything that is not a slug is refused before any query.
 
@@ -235,7 +223,9 @@ class EventFilter(django_filters.FilterSet):
         sort = data.get("sort") or DEFAULT_SORT
         if data.get("q") or sort == "title":
             return None
-        terms = [term(data[name]) for name, term in INDEXED.items() if data.get(name)]
+        terms = [
+            eventindex.term(name, data[name]) for name in eventindex.PREFIXES if data.get(name)
+        ]
         if not terms:
             return None
         date_from, date_to = data.get("date_from"), data.get("date_to")
@@ -257,7 +247,7 @@ class EventFilter(django_filters.FilterSet):
     # The same filters through the index, for the queries `indexed_ids()` does not answer.
 
     def filter_indexed(self, queryset, name, value):
-        return queryset.with_term(INDEXED[name](value))
+        return queryset.with_term(eventindex.term(name, value))
 
     def filter_sort(self, queryset, name, value):
         # Applied last, in filter_queryset, whatever order the parameters came in.

@@ -3,6 +3,8 @@
 import csv
 import json
 from collections import Counter
+from functools import reduce
+from operator import or_
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
@@ -133,21 +135,23 @@ def facets(ids, query):
 
     `ids` is a queryset of the results' ids in the list's order; the first FACET_SAMPLE are
     read once (re-running a costly filter per facet would multiply its cost), and their
-    rows of the event index give every count in one query. A count is thus what choosing
-    the facet would list: a topic counts visits on it or on a narrower topic.
+    rows of the event index give the programme, country and topic counts in one query. A
+    count is thus what choosing the facet would list: a topic counts visits on it or on a
+    narrower topic.
     """
     ids = list(ids[:FACET_SAMPLE])
+    filter_of = {eventindex.PREFIXES[name]: name for name in ("program", "country", "topic")}
     rows = (
         EventTerm.objects.filter(delegation_id__in=ids)
-        .filter(Q(term__startswith="c:") | Q(term__startswith="g:") | Q(term__startswith="t:"))
+        .filter(reduce(or_, (Q(term__startswith=f"{prefix}:") for prefix in filter_of)))
         .values_list("term")
         .annotate(count=Count("*"))
         .order_by()
     )
-    counts = {"c": Counter(), "g": Counter(), "t": Counter()}
+    counts = {name: Counter() for name in filter_of.values()}
     for term, count in rows:
-        kind, value = term.split(":", 1)
-        counts[kind][value] += count
+        prefix, value = term.split(":", 1)
+        counts[filter_of[prefix]][value] += count
     years = Counter(
         dict(
             Delegation.objects.filter(pk__in=ids)
@@ -160,12 +164,14 @@ def facets(ids, query):
     programs = {
         str(p.pk): p
         for p in CooperationProgram.objects.published()
-        .filter(pk__in=list(counts["g"]))
+        .filter(pk__in=list(counts["program"]))
         .only("slug", "title")
     }
-    topics = {str(t.pk): t for t in Topic.objects.filter(pk__in=list(counts["t"]))}
-    program_counts = Counter({programs[pk]: n for pk, n in counts["g"].items() if pk in programs})
-    topic_counts = Counter({topics[pk]: n for pk, n in counts["t"].items() if pk in topics})
+    topics = {str(t.pk): t for t in Topic.objects.filter(pk__in=list(counts["topic"]))}
+    program_counts = Counter(
+        {programs[pk]: n for pk, n in counts["program"].items() if pk in programs}
+    )
+    topic_counts = Counter({topics[pk]: n for pk, n in counts["topic"].items() if pk in topics})
     groups = [
         {
             "name": "program",
@@ -180,7 +186,7 @@ def facets(ids, query):
             "label": "Country",
             "items": [
                 {"value": code, "label": countries.name(code), "count": count}
-                for code, count in most_common(counts["c"], 12)
+                for code, count in most_common(counts["country"], 12)
             ],
         },
         {
@@ -461,13 +467,14 @@ def program_detail(request, slug):
 # --- Entities and the events they take part in ------------------------------------------
 
 
-def entity_page(request, template, entity, term, filter_name, extra=None):
+def entity_page(request, template, entity, filter_name, extra=None):
     """An organization's, person's, topic's or place's page: the entity and its events,
-    newest first, from the event index (`term` names the entity there)."""
+    newest first, from the event index (as the list filtered by `filter_name` finds them)."""
     page_number = parse_page(request)
     if page_number is None:
         return bad_page_number(request, str(entity))
-    page = page_of(eventindex.matching([term]), page_number, rows=listed_events)
+    events = eventindex.matching([eventindex.term(filter_name, entity)])
+    page = page_of(events, page_number, rows=listed_events)
     context = {
         "entity": entity,
         "page": page,
@@ -488,7 +495,6 @@ def organization_detail(request, slug):
         request,
         "cooperation/organization_detail.html",
         organization,
-        eventindex.organization(organization),
         "organization",
         {"units": public_units, "parent_is_public": parent_is_public},
     )
@@ -517,7 +523,6 @@ def person_detail(request, slug):
         request,
         "cooperation/person_detail.html",
         person,
-        eventindex.person(person),
         "person",
         {"signatures": signatures},
     )
@@ -531,7 +536,6 @@ def topic_detail(request, slug):
         request,
         "cooperation/topic_detail.html",
         topic,
-        eventindex.topic(topic),
         "topic",
         {"parent_is_public": parent_is_public, "subtopics": subtopics},
     )
@@ -545,7 +549,6 @@ def place_detail(request, slug):
         request,
         "cooperation/place_detail.html",
         place,
-        eventindex.place(place),
         "place",
         {"parent_is_public": parent_is_public, "inside": inside},
     )

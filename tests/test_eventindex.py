@@ -58,18 +58,20 @@ def test_every_filter_term_matches_the_relational_definition(archive):
     cases = []
     for organization in Organization.objects.all():
         relational = published().involving_organization(organization)
-        cases.append((eventindex.organization(organization), relational))
+        cases.append((eventindex.term("organization", organization), relational))
     for person in Person.objects.all():
-        cases.append((eventindex.person(person), published().involving_person(person)))
+        cases.append((eventindex.term("person", person), published().involving_person(person)))
     for place in Place.objects.all():
-        cases.append((eventindex.place(place), published().at_place(place)))
+        cases.append((eventindex.term("place", place), published().at_place(place)))
     for topic in Topic.objects.all():
-        cases.append((eventindex.topic(topic), published().for_topic(topic)))
+        cases.append((eventindex.term("topic", topic), published().for_topic(topic)))
     for code in ("AZ", "RU", "KZ", "FR"):
-        cases.append((eventindex.country(code), published().in_country(code)))
+        cases.append((eventindex.term("country", code), published().in_country(code)))
     for value, _ in Delegation.VisitType.choices:
-        cases.append((eventindex.visit_type(value), published().filter(visit_type=value)))
-    cases.append((eventindex.program(archive.program), published().filter(program=archive.program)))
+        cases.append((eventindex.term("visit_type", value), published().filter(visit_type=value)))
+    cases.append(
+        (eventindex.term("program", archive.program), published().filter(program=archive.program))
+    )
 
     matched = 0
     for term, relational in cases:
@@ -82,16 +84,16 @@ def test_every_filter_term_matches_the_relational_definition(archive):
 def test_terms_combine_with_and_and_dates_in_date_order(archive):
     court = Organization.objects.get(slug="court")
     law = Topic.objects.get(slug="law")
-    both = indexed(eventindex.organization(court), eventindex.topic(law))
+    both = indexed(eventindex.term("organization", court), eventindex.term("topic", law))
     assert len(both) == 2
     dates = [Delegation.objects.get(pk=pk).start_date for pk in both]
     assert dates == sorted(dates, reverse=True)
-    assert indexed(eventindex.organization(court), oldest_first=True) == both[::-1]
+    assert indexed(eventindex.term("organization", court), oldest_first=True) == both[::-1]
     only_2021 = indexed(
-        eventindex.topic(law), date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 12, 31)
+        eventindex.term("topic", law), date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 12, 31)
     )
     assert [Delegation.objects.get(pk=pk).start_date.year for pk in only_2021] == [2021]
-    assert indexed(eventindex.organization(court), eventindex.country("FR")) == []
+    assert indexed(eventindex.term("organization", court), eventindex.term("country", "FR")) == []
 
 
 def test_a_draft_never_has_terms(archive):
@@ -102,7 +104,7 @@ def test_a_draft_never_has_terms(archive):
 
 def test_unpublishing_and_deleting_a_visit_remove_its_terms(archive):
     event = archive.published
-    term = eventindex.organization(archive.russia)
+    term = eventindex.term("organization", archive.russia)
     assert event.pk in indexed(term)
     event.status = Status.DRAFT
     event.save()
@@ -121,13 +123,15 @@ def test_unpublishing_and_deleting_a_visit_remove_its_terms(archive):
 def test_moving_a_place_under_another_moves_its_visits(archive):
     museum = Place.objects.get(slug="museum")
     elsewhere = Place.objects.create(name="Ganja", slug="ganja", country="AZ")
-    at_museum = set(indexed(eventindex.place(museum)))
-    assert at_museum <= set(indexed(eventindex.place(archive.baku)))
+    at_museum = set(indexed(eventindex.term("place", museum)))
+    assert at_museum <= set(indexed(eventindex.term("place", archive.baku)))
     museum.parent = elsewhere
     museum.save()
     Delegation.objects.affected_by(museum).refresh_search()
-    assert at_museum <= set(indexed(eventindex.place(elsewhere)))
-    assert set(indexed(eventindex.place(archive.baku))) == ids(published().at_place(archive.baku))
+    assert at_museum <= set(indexed(eventindex.term("place", elsewhere)))
+    assert set(indexed(eventindex.term("place", archive.baku))) == ids(
+        published().at_place(archive.baku)
+    )
 
 
 def test_rebuild_gives_the_same_rows_as_the_refreshes(archive):

@@ -22,7 +22,7 @@ Bulk writes run no model code, so what the models derive is written here too: ea
 search text (as `Delegation.search_document()` builds it) and, on PostgreSQL, its search
 vector (as `update_search_vector()` computes it), the page cache's registry version is
 bumped after each batch, and the event index of the new visits is built at the end, in one
-statement (eventindex.rebuild). tests/test_generate_records.py checks both against the models.
+statement (eventindex.rebuild). tests/test_generate_records.py checks them against the models.
 
 Fast and flat in memory: delegations are drawn in batches (5,000 by default), each written
 with its activities and through-rows in one transaction and then dropped. On PostgreSQL
