@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_countries",
     "cooperation",
+    # The change history of every record, in tables of its own: cooperation/history/.
+    "simple_history",
+    "cooperation.history",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Lets the history name the signed-in user behind each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "cooperation.caching.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -10,13 +10,21 @@ records officer can act on, instead of a constraint name or a server error.
 """
 
 from django import forms
-from django.contrib import admin
-from django.db import models
+from django.contrib import admin, messages
+from django.contrib.admin.utils import model_ngettext, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, router, transaction
 from django.db.models import Prefetch
+from django.forms.models import InlineForeignKeyField
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django_countries.filters import CountryFilter
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
+from simple_history.template_utils import HistoricalRecordContextHelper
 
+from .history.records import one_row_per_record
 from .models import (
     SEARCH_FIELDS,
     CooperationProgram,
@@ -33,6 +41,7 @@ from .models import (
     Position,
     ProgramCitation,
     ProgramSignatory,
+    PublishableModel,
     SiteVisit,
     SiteVisitCitation,
     Source,
@@ -41,10 +50,13 @@ from .models import (
     Workshop,
     WorkshopCitation,
 )
+from .transfer import export_csv, export_fixture
 
 admin.site.site_header = "Cooperation Registry administration"
 admin.site.site_title = "Cooperation Registry admin"
 admin.site.index_title = "Records of international legal cooperation"
+# Any changelist's selection downloads as CSV, with the columns the changelist shows.
+admin.site.add_action(export_csv)
 
 TIMESTAMPS = ("created_at", "updated_at")
 # A web address typed without a scheme is meant as https (Django 6 makes this the default).
@@ -142,6 +154,9 @@ class ActivityForm(forms.ModelForm):
         date = cleaned_data.get("date")
         # On the delegation page this is the visit being edited, with the dates just entered.
         delegation = cleaned_data.get("delegation")
+        # On the visit's page its formset checks the slugs of all its rows together.
+        if not isinstance(self.fields.get("delegation"), InlineForeignKeyField):
+            self.check_slug_is_free(delegation, cleaned_data.get("slug"))
         if date is None or delegation is None or delegation.start_date is None:
             return cleaned_data
         if date < delegation.start_date:
@@ -158,8 +173,127 @@ class ActivityForm(forms.ModelForm):
             )
         return cleaned_data
 
+    def check_slug_is_free(self, delegation, slug):
+        # The slug is unique within the visit (a database constraint over two fields, which
+        # Django reports above the form); say it on the field instead.
+        if delegation is None or delegation.pk is None or not slug:
+            return
+        model = self._meta.model
+        others = model._default_manager.filter(delegation=delegation, slug=slug)
+        if others.exclude(pk=self.instance.pk).exists():
+            self.add_error("slug", taken_message(model, "slug", slug, delegation))
 
-class DelegationMemberFormSet(forms.BaseInlineFormSet):
+
+def taken_message(model, field_name, value, owner):
+    kind = model._meta.verbose_name
+    label = model._meta.get_field(field_name).verbose_name
+    return f"Another {kind} of this {owner._meta.verbose_name} already has the {label} “{value}”."
+
+
+class UniqueWithinOwnerFormSet(forms.BaseInlineFormSet):
+    """Inline rows whose `unique_field` differs from row to row of one owner (a visit's
+    activity slugs, a meeting's participant numbers), checked with the error on the field.
+
+    Django compares the submitted rows with one another but saves them one at a time, so a
+    row that takes a value another stored row gives up in the same save (two rows swapping
+    slugs, or taking the slug of a row being deleted) would meet the database's constraint
+    before the other row is saved: a server error. That row is refused until the other
+    change is saved.
+    """
+
+    unique_field = None
+
+    def clean(self):
+        if self.unique_field:
+            self.check_unique_field()
+        super().clean()
+
+    def check_unique_field(self):
+        name = self.unique_field
+        field = self.model._meta.get_field(name)
+        stored = {}
+        if self.instance.pk is not None:
+            rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
+            stored = dict(rows.values_list(field.attname, "pk"))
+        submitted = {}
+        for form in self.forms:
+            if form.instance.pk is not None:
+                deleted = self.can_delete and self._should_delete_form(form)
+                submitted[form.instance.pk] = None if deleted else self.key(form)
+        seen = set()
+        for form in self.forms:
+            key = self.key(form)
+            if key is None or (self.can_delete and self._should_delete_form(form)):
+                continue
+            value = form.cleaned_data[name]
+            holder = stored.get(key, form.instance.pk)
+            if key in seen or (holder != form.instance.pk and submitted.get(holder, key) == key):
+                # Another row on this page has it, or a stored row keeps it.
+                form.add_error(name, self.taken_message(value))
+            elif holder != form.instance.pk:
+                form.add_error(
+                    name,
+                    f"“{value}” is still the {field.verbose_name} of another row, which this "
+                    "save changes or deletes: save that change on its own first, then this one.",
+                )
+            else:
+                seen.add(key)
+
+    def key(self, form):
+        value = form.cleaned_data.get(self.unique_field)
+        if value is None or value == "":
+            return None
+        return getattr(value, "pk", value)
+
+    def taken_message(self, value):
+        return taken_message(self.model, self.unique_field, value, self.instance)
+
+
+class ActivityFormSet(UniqueWithinOwnerFormSet):
+    unique_field = "slug"
+
+
+class ProgramSignatoryFormSet(UniqueWithinOwnerFormSet):
+    """A programme's signatories, each signing for one of its parties."""
+
+    unique_field = "person"
+
+    def taken_message(self, value):
+        return f"{value} is already a signatory of this programme."
+
+    def clean(self):
+        parties = self.submitted_parties()
+        if parties:
+            names = "; ".join(sorted(str(party) for party in parties))
+            for form in self.forms:
+                organization = form.cleaned_data.get("organization")
+                if self.can_delete and self._should_delete_form(form):
+                    continue
+                if organization is not None and organization not in parties:
+                    form.add_error(
+                        "organization",
+                        f"{organization} is not a party to this programme; a signatory signs "
+                        f"for one of its parties: {names}.",
+                    )
+        super().clean()
+
+    def submitted_parties(self):
+        """The parties chosen on the same page, read as the programme's form reads them
+        (they are saved after the programme, so the stored ones may be out of date), or
+        None when they cannot be read: the programme's form then says what is wrong."""
+        field = CooperationProgram._meta.get_field("parties").formfield()
+        try:
+            return set(field.clean(self.data.getlist("parties")))
+        except forms.ValidationError:
+            return None
+
+
+class DelegationMemberFormSet(UniqueWithinOwnerFormSet):
+    unique_field = "person"
+
+    def taken_message(self, value):
+        return f"{value} is already a member of this delegation."
+
     def clean(self):
         super().clean()
         # The one-head rule is a conditional unique constraint, which neither the forms nor
@@ -173,12 +307,14 @@ class DelegationMemberFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("A delegation has one head; tick one member only.")
 
 
-class NumberedInlineFormSet(forms.BaseInlineFormSet):
+class NumberedInlineFormSet(UniqueWithinOwnerFormSet):
     """Offers each new row the next free `order`, where the order must be unique per owner.
 
     Rows added with the "Add another" button start from the model default and may need
     renumbering; a clash is then a form error, never a database error.
     """
+
+    unique_field = "order"
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
@@ -206,9 +342,48 @@ class PersonNameInline(admin.TabularInline):
     extra = 1
 
 
-class RecordAdmin(admin.ModelAdmin):
+# A revert restores what a record says. Whether it is public stays as it is: that changes
+# through the workflow, or on the form by someone who may publish.
+PUBLICATION_FIELDS = ("status", "published_at", "published_by")
+
+
+def pk_or_404(field, value):
+    """A key from an admin URL; what cannot be one names a page that does not exist."""
+    try:
+        return field.to_python(unquote(value))
+    except ValidationError:
+        raise Http404 from None
+
+
+def keep_publication(version, using):
+    """Give `version` (an earlier version of a record) the record's publication as stored."""
+    fields = [version._meta.get_field(name).attname for name in PUBLICATION_FIELDS]
+    stored = type(version)._base_manager.using(using).filter(pk=version.pk).values(*fields)
+    for attname, value in stored.get().items():
+        setattr(version, attname, value)
+
+
+class RecordChangeHelper(HistoricalRecordContextHelper):
+    """The history page's differences show a choice by its label ("In review")."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.choices and isinstance(value, str):
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
+class RecordAdmin(SimpleHistoryAdmin):
     """Every record's admin: after a save or delete, the search text of the visits that name
-    the record is rebuilt, explicitly, once the inlines are saved too."""
+    the record is rebuilt, explicitly, once the inlines are saved too.
+
+    Every change is kept in the history of the records it touches: who, when, and field by
+    field what. A record's "History" page lists it, and reverts the record to an earlier
+    version of its own fields (its inline records have histories of their own).
+    """
+
+    # A record's selection downloads as a fixture for another installation (transfer.py).
+    actions = (export_fixture,)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -225,6 +400,60 @@ class RecordAdmin(admin.ModelAdmin):
             affected.update(Delegation.objects.affected_by(obj).values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
         Delegation.objects.filter(pk__in=affected).refresh_search()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A save writes the record, then its many-to-many fields, then its inline records:
+        # each record changed gets one historical row, as the save left it.
+        with transaction.atomic(using=router.db_for_write(self.model)), one_row_per_record():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        version = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        if version is not None:
+            when = format_date(timezone.localtime(version.history_date), "j F Y, H:i:s")
+            obj._change_reason = f"Reverted to the version of {when}"
+        super().save_model(request, obj, form, change)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if isinstance(obj, PublishableModel) and hasattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME):
+            # The revert page's form: built from an earlier version, publication as it is now.
+            keep_publication(obj, router.db_for_write(self.model))
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return RecordChangeHelper(self.model, historical_record)
+
+    def history_view(self, request, object_id, extra_context=None):
+        pk_or_404(self.opts.pk, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """An earlier version of a record, and reverting the record to it (POST).
+
+        simple-history saves a revert without `save_related()`, so the search text and event
+        index of the visits concerned, before and after, are rebuilt here. Only a record
+        that still exists is reverted: a deleted one took its inline records with it.
+        """
+        pk_or_404(self.model.history.model._meta.pk, version_id)
+        current = self.get_object(request, object_id)
+        if current is None:
+            raise Http404
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        # simple-history hides the button from those who may only view, but takes their POST.
+        if self.revert_disabled(request, current):
+            raise PermissionDenied
+        with transaction.atomic(using=router.db_for_write(self.model)), one_row_per_record():
+            affected = set(Delegation.objects.affected_by(current).values_list("pk", flat=True))
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+            if response.status_code == 302:
+                # Saved (a form with errors is shown again instead).
+                reverted = self.get_object(request, object_id)
+                affected.update(
+                    Delegation.objects.affected_by(reverted).values_list("pk", flat=True)
+                )
+                Delegation.objects.filter(pk__in=affected).refresh_search()
+        return response
 
 
 class PublicEntityAdmin(RecordAdmin):
@@ -323,6 +552,7 @@ class SourceAdmin(RecordAdmin):
 
 class ProgramSignatoryInline(admin.TabularInline):
     model = ProgramSignatory
+    formset = ProgramSignatoryFormSet
     fields = ("person", "organization", "title", "order")
     autocomplete_fields = ("person", "organization")
     extra = 0
@@ -336,14 +566,204 @@ class CitationInline(admin.TabularInline):
     extra = 0
 
 
-class ProgramCitationInline(CitationInline):
+NO_SOURCE = (
+    "A record is published only once it cites at least one source: add a source, "
+    "or keep the record as a draft or in review."
+)
+ONLY_PUBLISHERS = "Only a publisher can publish a record or take it off the public site."
+
+
+class PublishedCitationFormSet(forms.BaseInlineFormSet):
+    """The sources of a programme or visit, as submitted with it.
+
+    A published record cites at least one source. The citations are saved after the record,
+    from these rows, so the rule is checked here, on the rows being submitted (kept,
+    added or deleted), against the status the record is being saved with.
+    """
+
+    def clean(self):
+        super().clean()
+        if self.instance.status == Status.PUBLISHED and not any(map(self.cites, self.forms)):
+            raise forms.ValidationError(NO_SOURCE)
+
+    def cites(self, form):
+        if self.can_delete and self._should_delete_form(form):
+            return False
+        # A row the user may only view keeps its stored source.
+        return bool(form.cleaned_data.get("source") or form.instance.source_id)
+
+
+class PublishedCitationInline(CitationInline):
+    formset = PublishedCitationFormSet
+
+
+class ProgramCitationInline(PublishedCitationInline):
     model = ProgramCitation
 
 
 class PublishableAdmin(RecordAdmin):
+    """Programmes and visits, which go from draft through review to the public site.
+
+    Editors keep the records; only a publisher (the model's "publish" permission) puts one
+    on the site or takes it off, sets when it was published, or deletes a published one.
+    The forms offer an editor nothing else, and `save_model` holds the rule again against
+    the stored record, so no other route through the admin gets past it.
+    """
+
+    actions = (*RecordAdmin.actions, "submit_for_review", "publish", "return_to_draft")
+
     def view_on_site(self, obj):
-        # A draft has no public page: offering the link would only lead to a 404.
-        return obj.get_absolute_url() if obj.is_published else None
+        # A draft's public address shows staff a preview; the public still gets a 404.
+        return obj.get_absolute_url()
+
+    def has_publish_permission(self, request):
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published and not self.has_publish_permission(request):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who published is recorded by the workflow, never typed.
+        readonly = [*super().get_readonly_fields(request, obj), "published_by"]
+        if not self.has_publish_permission(request):
+            readonly.append("published_at")
+            if obj is not None and obj.is_published:
+                readonly.append("status")
+        return readonly
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status" and not self.has_publish_permission(request):
+            kwargs["choices"] = [
+                (value, label) for value, label in Status.choices if value != Status.PUBLISHED
+            ]
+            kwargs["error_messages"] = {"invalid_choice": ONLY_PUBLISHERS}
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        stored = {"status": Status.DRAFT, "published_at": None, "published_by": None}
+        if change:
+            # As stored, not as the form was loaded: the record may have moved on since.
+            stored = type(obj).objects.values(*stored).get(pk=obj.pk)
+        was_published = stored["status"] == Status.PUBLISHED
+        if not self.has_publish_permission(request):
+            if obj.is_published != was_published:
+                obj.status = stored["status"]
+                self.message_user(request, ONLY_PUBLISHERS, messages.WARNING)
+            obj.published_at = stored["published_at"]
+            obj.published_by_id = stored["published_by"]
+        elif obj.is_published and not was_published:
+            if not self.cites_a_source(request, obj, change):
+                obj.status = stored["status"]
+                obj.published_at = stored["published_at"]
+                self.message_user(request, NO_SOURCE, messages.ERROR)
+            else:
+                obj.published_at = obj.published_at or timezone.now()
+                obj.published_by = request.user
+        elif was_published and not obj.is_published:
+            obj.published_at = None
+            obj.published_by = None
+        super().save_model(request, obj, form, change)
+
+    def cites_a_source(self, request, obj, change):
+        """Whether a record being published from its form cites a source.
+
+        The citation rows on the form were checked by PublishedCitationFormSet; a user who
+        is not shown them (no permission on citations) publishes only what is stored.
+        """
+        inlines = self.get_inline_instances(request, obj)
+        if any(isinstance(inline, PublishedCitationInline) for inline in inlines):
+            return True
+        return change and obj.has_sources()
+
+    def delete_queryset(self, request, queryset):
+        if not self.has_publish_permission(request):
+            published = queryset.filter(status=Status.PUBLISHED)
+            if published.exists():
+                self.message_user(
+                    request,
+                    f"Not deleted: {self.named(published)}. Only a publisher can delete a "
+                    "published record.",
+                    messages.ERROR,
+                )
+                queryset = queryset.exclude(status=Status.PUBLISHED)
+        super().delete_queryset(request, queryset)
+
+    # --- The workflow's actions. Each saves row by row (never `update()`), so every change
+    # is saved, logged and recorded like an edit, then rebuilds the search and the event
+    # index of the visits concerned, which list published records only.
+
+    def counted(self, records):
+        return f"{len(records)} {model_ngettext(self.opts, len(records))}"
+
+    def named(self, records):
+        return ", ".join(str(record) for record in records)
+
+    def save_step(self, request, records, message):
+        for record in records:
+            record.save()
+            self.log_change(request, record, message)
+        affected = set()
+        for record in records:
+            affected.update(Delegation.objects.affected_by(record).values_list("pk", flat=True))
+        Delegation.objects.filter(pk__in=affected).refresh_search()
+
+    @admin.action(description="Submit for review", permissions=("change",))
+    def submit_for_review(self, request, queryset):
+        drafts, others = [], []
+        for record in queryset:
+            (drafts if record.status == Status.DRAFT else others).append(record)
+        for record in drafts:
+            record.submit_for_review()
+        self.save_step(request, drafts, "Submitted for review.")
+        if drafts:
+            self.message_user(request, f"{self.counted(drafts)} submitted for review.")
+        if others:
+            self.message_user(
+                request,
+                f"Left as they were: {self.named(others)}. Only a draft is submitted for review.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Publish", permissions=("publish",))
+    def publish(self, request, queryset):
+        sourced, unsourced = [], []
+        for record in queryset:
+            if not record.is_published:
+                (sourced if record.has_sources() else unsourced).append(record)
+        now = timezone.now()
+        for record in sourced:
+            record.publish(request.user, now)
+        self.save_step(request, sourced, "Published.")
+        if sourced:
+            self.message_user(request, f"{self.counted(sourced)} published.")
+        if unsourced:
+            self.message_user(
+                request,
+                f"Not published, because they cite no source yet: {self.named(unsourced)}.",
+                messages.ERROR,
+            )
+
+    @admin.action(description="Return to draft", permissions=("change",))
+    def return_to_draft(self, request, queryset):
+        may_unpublish = self.has_publish_permission(request)
+        returned, refused = [], []
+        for record in queryset:
+            if record.status != Status.DRAFT:
+                (refused if record.is_published and not may_unpublish else returned).append(record)
+        for record in returned:
+            record.return_to_draft()
+        self.save_step(request, returned, "Returned to draft.")
+        if returned:
+            self.message_user(request, f"{self.counted(returned)} returned to draft.")
+        if refused:
+            self.message_user(
+                request,
+                f"Left on the public site: {self.named(refused)}. {ONLY_PUBLISHERS}",
+                messages.ERROR,
+            )
 
 
 @admin.register(CooperationProgram)
@@ -359,7 +779,7 @@ class CooperationProgramAdmin(PublishableAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "parties", ("start_year", "end_year"), "summary")}),
         ("Signing", {"fields": ("signed_on", "signed_at")}),
-        ("Publication", {"fields": ("status", "published_at", *TIMESTAMPS)}),
+        ("Publication", {"fields": ("status", "published_at", "published_by", *TIMESTAMPS)}),
     )
     inlines = (ProgramSignatoryInline, ProgramCitationInline)
 
@@ -386,12 +806,13 @@ class DelegationMemberInline(admin.TabularInline):
     extra = 1
 
 
-class DelegationCitationInline(CitationInline):
+class DelegationCitationInline(PublishedCitationInline):
     model = DelegationCitation
 
 
 class ActivityInline(admin.StackedInline):
     form = ActivityForm
+    formset = ActivityFormSet
     prepopulated_fields = {"slug": ("title",)}
     extra = 0
 
@@ -466,7 +887,7 @@ class DelegationAdmin(PublishableAdmin):
                 )
             },
         ),
-        ("Publication", {"fields": ("status", "published_at", *TIMESTAMPS)}),
+        ("Publication", {"fields": ("status", "published_at", "published_by", *TIMESTAMPS)}),
     )
     inlines = (
         DelegationMemberInline,

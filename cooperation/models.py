@@ -7,8 +7,11 @@ that is their natural key, so fixtures name them instead of numbering them.
 Programmes and delegations are the published records. Activities (meetings, workshops,
 site visits) and the through-records (signatories, members, participants, citations)
 belong to one of them and are identified by their owner's natural key plus their own.
+
+Every record keeps its change history (`history`, see cooperation/history/records.py).
 """
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
@@ -17,6 +20,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from . import registry_version
+from .history.records import RecordHistory
 
 
 class TimeStampedModel(models.Model):
@@ -90,6 +94,15 @@ class PublishableModel(SluggedModel):
     # programmes are few.
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Who last published the record; kept (empty) when that account is deleted, and empty
+    # for records published before this was recorded or loaded from a fixture.
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         abstract = True
@@ -97,6 +110,28 @@ class PublishableModel(SluggedModel):
     @property
     def is_published(self):
         return self.status == Status.PUBLISHED
+
+    # The workflow: draft -> in review -> published, and back to draft. Each step only sets
+    # the fields; the caller saves, so the admin can check permissions and rebuild search
+    # around it. Who may take which step is the admin's business (the "publish" permission).
+
+    def has_sources(self):
+        """A record is published only once it cites at least one source."""
+        return self.sources.exists()
+
+    def submit_for_review(self):
+        self.status = Status.IN_REVIEW
+
+    def publish(self, user, when=None):
+        self.status = Status.PUBLISHED
+        self.published_at = when or timezone.now()
+        self.published_by = user
+
+    def return_to_draft(self):
+        # A draft is not published: it keeps no publication date or publisher.
+        self.status = Status.DRAFT
+        self.published_at = None
+        self.published_by = None
 
 
 def published_needs_date(name):
@@ -237,6 +272,7 @@ class Organization(SluggedModel):
     website = models.URLField(blank=True)
 
     objects = OrganizationQuerySet.as_manager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ("name", "id")
@@ -261,6 +297,7 @@ class Person(SluggedModel):
     name = models.CharField(max_length=255)
 
     objects = PersonQuerySet.as_manager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ("name", "id")
@@ -295,6 +332,7 @@ class PersonName(TimeStampedModel):
     script = models.CharField(max_length=4, choices=Script.choices, default=Script.LATIN)
 
     objects = PersonNameManager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ("person", "language", "name")
@@ -328,6 +366,7 @@ class Position(TimeStampedModel):
     end_date = models.DateField(null=True, blank=True)
 
     objects = PositionManager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ("person", "-start_date", "id")
@@ -378,6 +417,7 @@ class Place(SluggedModel):
     address = models.CharField(max_length=255, blank=True)
 
     objects = PlaceQuerySet.as_manager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ("name", "id")
@@ -406,6 +446,7 @@ class Topic(SluggedModel):
     )
 
     objects = TopicQuerySet.as_manager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ("name", "id")
@@ -447,6 +488,7 @@ class Source(TimeStampedModel):
     )
 
     objects = SourceManager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ("-published_on", "title", "id")
@@ -490,6 +532,8 @@ class CooperationProgram(PublishableModel):
     sources = models.ManyToManyField(Source, through="ProgramCitation", related_name="programs")
 
     objects = PublishableQuerySet.as_manager()
+    # Each version keeps the parties the programme had then.
+    history = RecordHistory(m2m_fields=["parties"])
 
     class Meta:
         ordering = ("-start_year", "title", "id")
@@ -507,6 +551,7 @@ class CooperationProgram(PublishableModel):
             ),
             published_needs_date("program"),
         ]
+        permissions = [("publish_cooperationprogram", "Can publish and unpublish programmes")]
 
     def __str__(self):
         return self.title
@@ -540,6 +585,7 @@ class ProgramSignatory(TimeStampedModel):
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = ProgramSignatoryManager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ("program", "order", "id")
@@ -566,6 +612,7 @@ class ProgramCitation(Citation):
     program = models.ForeignKey(CooperationProgram, on_delete=models.CASCADE)
 
     objects = ProgramCitationManager()
+    history = RecordHistory()
 
     class Meta(Citation.Meta):
         constraints = [
@@ -792,6 +839,8 @@ class Delegation(PublishableModel):
     search_vector = SearchVectorField(null=True, editable=False, serialize=False)
 
     objects = DelegationQuerySet.as_manager()
+    # The search data is rebuilt from the records, so it is no part of a version.
+    history = RecordHistory(excluded_fields=SEARCH_FIELDS)
 
     class Meta:
         ordering = ("-start_date", "-id")
@@ -819,6 +868,7 @@ class Delegation(PublishableModel):
             ),
             published_needs_date("delegation"),
         ]
+        permissions = [("publish_delegation", "Can publish and unpublish visits")]
 
     def __str__(self):
         return self.title
@@ -893,6 +943,7 @@ class DelegationMember(TimeStampedModel):
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = DelegationMemberManager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ("delegation", "-is_head", "order", "id")
@@ -926,6 +977,7 @@ class DelegationCitation(Citation):
     delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE)
 
     objects = DelegationCitationManager()
+    history = RecordHistory()
 
     class Meta(Citation.Meta):
         constraints = [
@@ -1013,6 +1065,7 @@ class Meeting(Activity):
         related_name="meetings_hosted",
     )
     sources = models.ManyToManyField(Source, through="MeetingCitation", related_name="meetings")
+    history = RecordHistory()
 
     class Meta(Activity.Meta):
         constraints = activity_constraints("meeting")
@@ -1049,6 +1102,7 @@ class MeetingParticipant(TimeStampedModel):
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = MeetingParticipantManager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ("meeting", "order", "id")
@@ -1081,6 +1135,8 @@ class Workshop(Activity):
     )
     topics = models.ManyToManyField(Topic, related_name="workshops")
     sources = models.ManyToManyField(Source, through="WorkshopCitation", related_name="workshops")
+    # Each version keeps the topics the workshop had then.
+    history = RecordHistory(m2m_fields=["topics"])
 
     class Meta(Activity.Meta):
         constraints = activity_constraints("workshop")
@@ -1096,6 +1152,7 @@ class SiteVisit(Activity):
     sources = models.ManyToManyField(
         Source, through="SiteVisitCitation", related_name="site_visits"
     )
+    history = RecordHistory()
 
     class Meta(Activity.Meta):
         constraints = activity_constraints("site_visit")
@@ -1132,6 +1189,7 @@ class ActivityCitation(Citation):
 
 class MeetingCitation(ActivityCitation):
     activity = models.ForeignKey(Meeting, on_delete=models.CASCADE)
+    history = RecordHistory()
 
     class Meta(ActivityCitation.Meta):
         constraints = [
@@ -1141,6 +1199,7 @@ class MeetingCitation(ActivityCitation):
 
 class WorkshopCitation(ActivityCitation):
     activity = models.ForeignKey(Workshop, on_delete=models.CASCADE)
+    history = RecordHistory()
 
     class Meta(ActivityCitation.Meta):
         constraints = [
@@ -1150,6 +1209,7 @@ class WorkshopCitation(ActivityCitation):
 
 class SiteVisitCitation(ActivityCitation):
     activity = models.ForeignKey(SiteVisit, on_delete=models.CASCADE)
+    history = RecordHistory()
 
     class Meta(ActivityCitation.Meta):
         constraints = [

@@ -1,4 +1,8 @@
-"""Public pages. Every view starts from published records only (DESIGN.md, Publication)."""
+"""Public pages. Every view starts from published records only (DESIGN.md, Publication).
+
+The one exception is a preview: staff who may view a programme or visit in the admin see
+its page while it is still a draft, marked as such, and never cached (see `preview`).
+"""
 
 import csv
 import json
@@ -11,6 +15,7 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django_countries import countries
 
 from . import eventindex, feeds
@@ -317,13 +322,38 @@ def event_export(request, fmt):
     return response
 
 
+# --- Previews of drafts -----------------------------------------------------------------
+
+
+def visible_to(request, model):
+    """The records of `model` whose page the request may see: published ones, and every
+    one for signed-in staff who may view them in the admin (a draft is then a preview)."""
+    user = request.user
+    opts = model._meta
+    if user.is_staff and user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+        return model.objects.all()
+    return model.objects.published()
+
+
+def admin_change_url(record):
+    opts = record._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
+
+
+def preview(response):
+    """A draft's page as its staff reader sees it: kept by no cache, shared or private, so
+    it can never be served to anyone else or after the reader signs out."""
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
 # --- One event --------------------------------------------------------------------------
 
 
 def event_detail(request, slug):
     citations = DelegationCitation.objects.select_related("source__supplied_by")
     event = get_object_or_404(
-        Delegation.objects.published()
+        visible_to(request, Delegation)
         .with_listing()
         .select_related("sending_organization__parent", "host_organization__parent")
         .prefetch_related(
@@ -359,7 +389,7 @@ def event_detail(request, slug):
         slug=slug,
     )
     activities = event.activities()
-    return render(
+    response = render(
         request,
         "cooperation/event_detail.html",
         {
@@ -367,8 +397,10 @@ def event_detail(request, slug):
             "program": event.public_program,
             "activities": activities,
             "json_ld": event_json_ld(request, event, activities),
+            "preview": None if event.is_published else admin_change_url(event),
         },
     )
+    return response if event.is_published else preview(response)
 
 
 def event_calendar(request, slug):
@@ -423,7 +455,7 @@ def program_list(request):
 
 def program_detail(request, slug):
     program = get_object_or_404(
-        CooperationProgram.objects.published()
+        visible_to(request, CooperationProgram)
         .select_related("signed_at")
         .prefetch_related(
             Prefetch("parties", queryset=Organization.objects.order_by("name")),
@@ -452,7 +484,7 @@ def program_detail(request, slug):
         .annotate(count=Count("pk"))
         .order_by("year")
     )
-    return render(
+    response = render(
         request,
         "cooperation/program_detail.html",
         {
@@ -460,8 +492,10 @@ def program_detail(request, slug):
             "events": list(events[:PROGRAM_EVENTS_SHOWN]),
             "years": years,
             "shown": PROGRAM_EVENTS_SHOWN,
+            "preview": None if program.is_published else admin_change_url(program),
         },
     )
+    return response if program.is_published else preview(response)
 
 
 # --- Entities and the events they take part in ------------------------------------------

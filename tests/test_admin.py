@@ -14,6 +14,7 @@ from django.urls import reverse
 from cooperation.models import (
     CooperationProgram,
     Delegation,
+    DelegationCitation,
     DelegationMember,
     Meeting,
     MeetingParticipant,
@@ -196,12 +197,13 @@ def test_anonymous_visitor_is_sent_to_admin_login(client, db):
     assert response.url == f"{reverse('admin:login')}?next={url}"
 
 
-def test_published_event_offers_view_on_site_and_draft_does_not(admin_client, world):
+def test_published_event_offers_view_on_site_and_draft_offers_its_preview(admin_client, world):
     published = admin_client.get(admin_url(Delegation, "change", world.published.pk))
     draft = admin_client.get(admin_url(Delegation, "change", world.draft.pk))
 
     assert f'href="{world.published.get_absolute_url()}"' in published.text
-    assert "View on site" not in draft.text
+    # Staff see a draft at its public address, marked as not public (tests/test_workflow.py).
+    assert f'href="{world.draft.get_absolute_url()}"' in draft.text
 
 
 # --- Changelists cost the same at any length ----------------------------------------------
@@ -389,7 +391,11 @@ def test_head_role_moves_to_another_member_in_one_save(admin_client, world):
 
 
 def test_publishing_without_a_date_stamps_the_publication_date(admin_client, world):
-    _, data = delegation_add_data(admin_client, world, status=Status.PUBLISHED)
+    add_page, data = delegation_add_data(admin_client, world, status=Status.PUBLISHED)
+    # A record is published only with a source (tests/test_workflow.py).
+    prefix = inline_prefix(add_page, DelegationCitation)
+    data[f"{prefix}-TOTAL_FORMS"] = "1"
+    data.update({f"{prefix}-0-source": Source.objects.get().pk, f"{prefix}-0-order": "0"})
 
     response = admin_client.post(admin_url(Delegation, "add"), data)
 

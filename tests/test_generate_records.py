@@ -11,6 +11,7 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import F
@@ -97,6 +98,8 @@ def snapshot():
                 fields.append(field.name)
             elif field.related_model is Source:
                 fields.append(f"{field.name}__url")
+            elif field.related_model is get_user_model():
+                fields.append(f"{field.name}__username")
             elif field.related_model in (Meeting, Workshop, SiteVisit):
                 fields += [f"{field.name}__delegation__slug", f"{field.name}__slug"]
             else:

@@ -24,6 +24,10 @@ vector (as `update_search_vector()` computes it), the page cache's registry vers
 bumped after each batch, and the event index of the new visits is built at the end, in one
 statement (eventindex.rebuild). tests/test_generate_records.py checks them against the models.
 
+The change history (cooperation/history/) is deliberately left without rows: the archive is
+nobody's change to the records, and a historical row for each of millions of rows would
+double the load. A generated record's history starts with its first edit.
+
 Fast and flat in memory: delegations are drawn in batches (5,000 by default), each written
 with its activities and through-rows in one transaction and then dropped. On PostgreSQL
 rows go in with COPY, from writer threads while the next batch is drawn; elsewhere with

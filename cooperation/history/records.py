@@ -1,0 +1,82 @@
+"""How records keep their history (django-simple-history), with two additions.
+
+- One save, one row: an admin save writes a record, then its many-to-many fields, then its
+  inline records. Inside `one_row_per_record()` each record changed gets a single historical
+  row, holding the state the save ended in, instead of one per write (a programme whose
+  parties change would otherwise show a version with half of them).
+- Raw saves: simple-history ignores the raw saves of `loaddata`; `record_change()` lets the
+  project's loaddata record what an import changed.
+"""
+
+import contextlib
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+APP_LABEL = "cooperation_history"
+
+# The tracker of each model with a history, for the rows written outside its signals.
+_trackers = {}
+
+
+class RecordHistory(HistoricalRecords):
+    """A record's history, in the history app's tables."""
+
+    def __init__(self, **options):
+        super().__init__(
+            app=APP_LABEL,
+            # A reason names the fixture an import came from, which may be a long path.
+            history_change_reason_field=models.TextField(null=True, blank=True),
+            **options,
+        )
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            _trackers[sender] = self
+
+    def create_historical_record(self, instance, history_type, using=None):
+        pending = getattr(self.context, "pending_changes", None)
+        if pending is None:
+            super().create_historical_record(instance, history_type, using)
+            return
+        key = (type(instance), instance.pk)
+        if history_type == "-":
+            # Written at once: whatever the save did to the record before is gone with it.
+            pending.pop(key, None)
+            super().create_historical_record(instance, history_type, using)
+            return
+        if key in pending and pending[key][2] == "+":
+            # Created, then given its many-to-many fields: still the record's creation.
+            history_type = "+"
+        pending[key] = (self, instance, history_type, using)
+
+
+@contextlib.contextmanager
+def one_row_per_record():
+    """Record each record changed inside the block once, as it is when the block ends.
+
+    Nothing is recorded when the block fails: its transaction is rolled back anyway.
+    """
+    context = HistoricalRecords.context
+    if getattr(context, "pending_changes", None) is not None:
+        # Inside an outer block, which records at its end.
+        yield
+        return
+    context.pending_changes = pending = {}
+    try:
+        yield
+    finally:
+        del context.pending_changes
+    for tracker, instance, history_type, using in pending.values():
+        tracker.create_historical_record(instance, history_type, using)
+
+
+def has_history(model):
+    return model in _trackers
+
+
+def record_change(instance, history_type, reason, using=None):
+    """Write a historical row ("+" created, "~" changed) for a save simple-history ignored."""
+    instance._change_reason = reason
+    _trackers[type(instance)].create_historical_record(instance, history_type, using)
