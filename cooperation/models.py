@@ -642,12 +642,16 @@ class DelegationQuerySet(PublishableQuerySet):
         PostgreSQL matches the maintained search vector with websearch syntax ("quoted
         phrases", -exclusions, or); other databases match every word in the search text.
         """
+        return self.filter(self.matching_text(text))
+
+    def matching_text(self, text):
+        """The condition behind `search()`, for combining with others in one WHERE."""
         if connections[self.db].vendor == "postgresql":
-            return self.filter(search_vector=search_query(text))
-        queryset = self
+            return Q(search_vector=search_query(text))
+        condition = Q()
         for word in text.casefold().split()[:10]:
-            queryset = queryset.filter(search_text__contains=word.strip('"'))
-        return queryset
+            condition &= Q(search_text__contains=word.strip('"'))
+        return condition
 
     def by_relevance(self, text):
         """Best matches first (PostgreSQL's ts_rank); newest first where that is all we have."""
@@ -734,8 +738,13 @@ class DelegationQuerySet(PublishableQuerySet):
 
     def in_country(self, country):
         """Visits whose sending or host organization is in the country."""
+        # The country's organizations (a few) are read first, so that each side uses its own
+        # foreign-key index; joins or subqueries here made PostgreSQL read every visit.
+        organizations = list(
+            Organization.objects.filter(country=country).values_list("pk", flat=True)
+        )
         return self.filter(
-            Q(sending_organization__country=country) | Q(host_organization__country=country)
+            Q(sending_organization__in=organizations) | Q(host_organization__in=organizations)
         )
 
 
@@ -805,6 +814,8 @@ class Delegation(PublishableModel):
             models.Index(fields=("status", "-published_at", "-id"), name="delegation_recent"),
             # /events/?sort=title.
             models.Index(fields=("status", "title", "id"), name="delegation_title_order"),
+            # The admin's list, every status newest first (and MIN/MAX for its years).
+            models.Index(fields=("-start_date", "-id"), name="delegation_date_order"),
         ]
         constraints = [
             models.CheckConstraint(
