@@ -1196,3 +1196,22 @@ class EventTerm(models.Model):
 
     def __str__(self):
         return f"{self.term} {self.delegation_id}"
+
+
+class EventTermCount(models.Model):
+    """How many published visits have `term` (see eventindex.py): one row per term.
+
+    Kept by the event index as its rows change, so that "how many visits under this
+    programme" is one primary-key read at any size of archive. Derived and unmanaged, like
+    `EventTerm`.
+    """
+
+    term = models.CharField(max_length=40, primary_key=True)
+    events = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "cooperation_event_term_count"
+
+    def __str__(self):
+        return f"{self.term}: {self.events}"
