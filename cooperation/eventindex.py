@@ -31,7 +31,8 @@ tests/test_eventindex.py checks it against the relational filters of the models.
 """
 
 from django.db import connections, models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 
 from . import registry_version
 from .models import Delegation, EventTerm, EventTermCount
@@ -159,6 +160,19 @@ def term(name, value):
     """The term for `value` of the filter `name`: a record by its id, a code as it is."""
     key = value.pk if isinstance(value, models.Model) else value
     return f"{PREFIXES[name]}:{key}"
+
+
+def term_of(name, record=None):
+    """The term of filter `name` as an SQL expression of `record` (by default the outer
+    query's row, OuterRef("pk")), for reading the counts in a subquery."""
+    record = OuterRef("pk") if record is None else record
+    return Concat(Value(f"{PREFIXES[name]}:"), Cast(record, models.CharField()))
+
+
+def having_visits(queryset, name):
+    """The records of `queryset` that some published visit concerns through filter `name`:
+    one primary-key probe of the counts per record."""
+    return queryset.filter(Exists(EventTermCount.objects.filter(term=term_of(name))))
 
 
 def build(cursor, only="", params=()):

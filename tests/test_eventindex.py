@@ -181,6 +181,15 @@ def test_term_counts_follow_every_change(archive, make_event):
     assert counted() == before
 
 
+def test_topics_with_visits_in_the_index_are_the_public_topics(archive):
+    public = ids(Topic.objects.public())
+    assert public, "the archive has public topics"
+    assert ids(eventindex.having_visits(Topic.objects.all(), "topic")) == public
+    Workshop.objects.all().delete()
+    Delegation.objects.refresh_search()
+    assert not ids(eventindex.having_visits(Topic.objects.all(), "topic"))
+
+
 def test_flush_leaves_no_terms_behind(transactional_db, make_event):
     make_event()
     assert EventTerm.objects.exists()
