@@ -239,6 +239,37 @@ def listed_events(ids):
     return [found[pk] for pk in ids if pk in found]
 
 
+def result_ids(filterset):
+    """The ids of a valid filter set's results, in order: from the event index when it
+    answers every filter, else from the filtered visits.
+
+    Ids first, then their rows: a deep page skips index entries rather than whole rows,
+    and an export holds a cursor over ids rather than over every joined row.
+    """
+    ids = filterset.indexed_ids()
+    return filterset.qs.values_list("pk", flat=True) if ids is None else ids
+
+
+# An export reads this many events at a time, by id.
+EXPORT_BATCH = 500
+
+
+def exported_events(ids):
+    """Every event of `ids`, in order, a batch at a time.
+
+    Outside a transaction, PostgreSQL computes a held cursor's whole result before its
+    first row: over the joined rows of 50,000 visits that took 0.35 s. Over ids alone it
+    is an index scan, and each batch's rows are then read by key.
+    """
+    batch = []
+    for pk in ids.iterator(chunk_size=EXPORT_BATCH * 4):
+        batch.append(pk)
+        if len(batch) == EXPORT_BATCH:
+            yield from listed_events(batch)
+            batch = []
+    yield from listed_events(batch)
+
+
 def event_list(request):
     filterset, page_number = filter_events(request)
     context = {"filter": filterset, "form": filterset.form, "page_error": None}
@@ -247,10 +278,7 @@ def event_list(request):
             context["page_error"] = PAGE_ERROR
         return render(request, "cooperation/event_list.html", context, status=400)
 
-    ids = filterset.indexed_ids()
-    if ids is None:
-        # Ids first, then their rows: a deep page skips index entries, not whole rows.
-        ids = filterset.qs.values_list("pk", flat=True)
+    ids = result_ids(filterset)
     count = None
     if filterset.form.cleaned_data.get("q"):
         count = count_results(ids, estimate_first=True)
@@ -327,7 +355,7 @@ def event_export(request, fmt):
         return HttpResponseBadRequest(
             f"Filters not understood: {errors}", content_type="text/plain; charset=utf-8"
         )
-    rows = filterset.qs.iterator(chunk_size=2000)
+    rows = exported_events(result_ids(filterset))
     url = request.build_absolute_uri
 
     if fmt == "csv":
