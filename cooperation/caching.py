@@ -88,7 +88,8 @@ class PublicPageCacheMiddleware:
     def still_fresh(request, etag, changed_at):
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None:
-            return etag in parse_etags(if_none_match) or if_none_match.strip() == "*"
+            # Not "*": it would answer 304 for an address with no page (a draft's 404).
+            return etag in parse_etags(if_none_match)
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
         return bool(changed_at and since and int(changed_at.timestamp()) <= since)
 
