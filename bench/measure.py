@@ -169,13 +169,16 @@ def admin_pages(e):
     program = CooperationProgram.objects.get(slug=e["program"])
     return [
         ("admin changelist", "/admin/cooperation/delegation/"),
-        ("admin search", f"/admin/cooperation/delegation/?q={e['rare']}"),
+        ("admin search (common word)", f"/admin/cooperation/delegation/?q={e['common']}"),
+        ("admin search (rare word)", f"/admin/cooperation/delegation/?q={e['rare']}"),
         ("admin filter status", "/admin/cooperation/delegation/?status__exact=draft"),
         ("admin filter visit type", "/admin/cooperation/delegation/?visit_type__exact=study"),
         (
             "admin filter programme",
             f"/admin/cooperation/delegation/?program__id__exact={program.pk}",
         ),
+        ("admin filter country", f"/admin/cooperation/delegation/?country={e['country']}"),
+        ("admin filter year", f"/admin/cooperation/delegation/?year={e['year']}"),
         ("admin date hierarchy", f"/admin/cooperation/delegation/?start_date__year={e['year']}"),
     ]
 

@@ -6,9 +6,13 @@ class CooperationConfig(AppConfig):
     verbose_name = "Cooperation records"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_delete
 
         from . import caching, eventindex
+        from .models import Delegation
 
         caching.connect_signals()
         post_migrate.connect(eventindex.forget_when_empty, sender=self)
+        pre_delete.connect(
+            eventindex.forget_deleted_visit, sender=Delegation, dispatch_uid="forget-visit"
+        )

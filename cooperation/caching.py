@@ -4,8 +4,8 @@ Every public page depends on the records only, so one counter (registry_version)
 changes with any record is a sound validator for all of them: the ETag is the page's
 address plus that version, Last-Modified is when it last changed. A request whose
 validator still matches gets 304 without rendering; an anonymous request for a page
-rendered since the last change gets the cached copy. Signed-in staff always get a fresh
-page (they may be previewing drafts).
+rendered since the last change gets the cached copy. Signed-in staff (any request with a
+session) always get a fresh page: they may be previewing drafts.
 
 The counter is bumped from model signals, deliberately: they fire for every save and
 delete, including raw saves by loaddata and edits from other processes' admin sessions,
@@ -55,7 +55,11 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if request.method not in CACHEABLE_METHODS or not is_public_path(request.path):
             return self.get_response(request)
-        if request.user.is_authenticated:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            # Perhaps signed-in staff. This runs before the session and the user are loaded
+            # (settings.MIDDLEWARE), so that a 304 or a cached page costs only the
+            # middleware above it; a visitor with a session cookie is not told apart from
+            # staff, and simply gets a fresh page.
             response = self.get_response(request)
             patch_cache_control(response, private=True, no_cache=True)
             return response
@@ -84,7 +88,8 @@ class PublicPageCacheMiddleware:
     def still_fresh(request, etag, changed_at):
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match is not None:
-            return etag in parse_etags(if_none_match) or if_none_match.strip() == "*"
+            # Not "*": it would answer 304 for an address with no page (a draft's 404).
+            return etag in parse_etags(if_none_match)
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
         return bool(changed_at and since and int(changed_at.timestamp()) <= since)
 

@@ -31,12 +31,14 @@ tests/test_eventindex.py checks it against the relational filters of the models.
 """
 
 from django.db import connections, models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 
 from . import registry_version
-from .models import Delegation, EventTerm
+from .models import Delegation, EventTerm, EventTermCount
 
 TABLE = EventTerm._meta.db_table
+COUNT_TABLE = EventTermCount._meta.db_table
 
 # Created by migration 0006. Two indexes: (delegation, term), one row per pair, for
 # rebuilding a visit's rows and probing a second term; (term, start_date, delegation), a
@@ -54,6 +56,22 @@ INDEXES = {
     "event_term_order": f"CREATE INDEX event_term_order ON {TABLE} "
     "(term, start_date, delegation_id)",
 }
+
+# Each term's number of visits (EventTermCount), kept as rows come and go.
+CREATE_COUNT_TABLE = f"""
+CREATE TABLE {COUNT_TABLE} (
+    term varchar(40) NOT NULL PRIMARY KEY,
+    events integer NOT NULL
+)
+"""
+COUNT_ALL = (
+    f"INSERT INTO {COUNT_TABLE} (term, events) SELECT term, COUNT(*) FROM {TABLE} GROUP BY term"
+)
+# An upsert both SQLite (3.24+) and PostgreSQL read the same way.
+ADD_TO_COUNT = f"""
+INSERT INTO {COUNT_TABLE} (term, events) VALUES (%s, %s)
+ON CONFLICT (term) DO UPDATE SET events = {COUNT_TABLE}.events + excluded.events
+"""
 
 # The visits whose rows are built: published ones, narrowed by {only}.
 BUILD = """
@@ -144,6 +162,19 @@ def term(name, value):
     return f"{PREFIXES[name]}:{key}"
 
 
+def term_of(name, record=None):
+    """The term of filter `name` as an SQL expression of `record` (by default the outer
+    query's row, OuterRef("pk")), for reading the counts in a subquery."""
+    record = OuterRef("pk") if record is None else record
+    return Concat(Value(f"{PREFIXES[name]}:"), Cast(record, models.CharField()))
+
+
+def having_visits(queryset, name):
+    """The records of `queryset` that some published visit concerns through filter `name`:
+    one primary-key probe of the counts per record."""
+    return queryset.filter(Exists(EventTermCount.objects.filter(term=term_of(name))))
+
+
 def build(cursor, only="", params=()):
     """Write the rows of the published visits that `only` (SQL on `id`) narrows down to."""
     cursor.execute(BUILD.format(table=TABLE, only=only), params)
@@ -152,26 +183,72 @@ def build(cursor, only="", params=()):
 
 def refresh(ids, using="default"):
     """Rebuild the rows of the visits `ids` (any of which may be unpublished or deleted)."""
+    _rewrite(ids, using, rebuild_rows=True)
+
+
+def forget(ids, using="default"):
+    """Remove the rows of the visits `ids`, about to be deleted, and count them out."""
+    _rewrite(ids, using, rebuild_rows=False)
+
+
+def _rewrite(ids, using, rebuild_rows):
     ids = sorted(set(ids))
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             marks = ", ".join(["%s"] * len(chunk))
+            before = _terms_of(cursor, marks, chunk)
             cursor.execute(f"DELETE FROM {TABLE} WHERE delegation_id IN ({marks})", chunk)
-            build(cursor, f"AND id IN ({marks})", chunk)
+            after = {}
+            if rebuild_rows:
+                build(cursor, f"AND id IN ({marks})", chunk)
+                after = _terms_of(cursor, marks, chunk)
+            _add_to_counts(cursor, {t: after.get(t, 0) - before.get(t, 0) for t in before | after})
+
+
+def _terms_of(cursor, marks, chunk):
+    cursor.execute(
+        f"SELECT term, COUNT(*) FROM {TABLE} WHERE delegation_id IN ({marks}) GROUP BY term",
+        chunk,
+    )
+    return dict(cursor.fetchall())
+
+
+def _add_to_counts(cursor, changes):
+    # In term order, so two saves counting the same terms take their row locks in the same
+    # order and cannot deadlock.
+    changes = sorted((term, change) for term, change in changes.items() if change)
+    if changes:
+        cursor.executemany(ADD_TO_COUNT, changes)
+    gone = [(term,) for term, change in changes if change < 0]
+    if gone:
+        cursor.executemany(f"DELETE FROM {COUNT_TABLE} WHERE term = %s AND events <= 0", gone)
+
+
+def forget_deleted_visit(sender, instance, using="default", **kwargs):
+    """pre_delete of a visit: Django's collector then deletes its index rows by key, and
+    only here is there still something to count them out with."""
+    forget([instance.pk], using)
 
 
 def forget_when_empty(using="default", **kwargs):
     """After `flush` (which empties the tables Django manages, not this one), and after any
     migrate: with no visit left, no row of the index may stay behind to be read as a new
     visit's."""
+    connection = connections[using]
     if not Delegation.objects.using(using).exists():
-        with connections[using].cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE}")
+        # Either table may not exist yet (or any more) when migrating to an earlier state.
+        existing = set(connection.introspection.table_names())
+        with connection.cursor() as cursor:
+            for table in (TABLE, COUNT_TABLE):
+                if table in existing:
+                    cursor.execute(f"DELETE FROM {table}")
 
 
-def rebuild(using="default", after=None):
-    """Rebuild every row, or the rows of the visits numbered above `after` (new ones).
+def rebuild(using="default", after=None, counts=True):
+    """Rebuild every row, or the rows of the visits numbered above `after` (new ones), and
+    count each term's visits again (`counts=False` only for the migration that comes before
+    the count table).
 
     Returns the number of rows written.
     """
@@ -192,6 +269,10 @@ def rebuild(using="default", after=None):
         if empty:
             for statement in INDEXES.values():
                 cursor.execute(statement)
+        if counts:
+            # Counted again whole: one GROUP BY over the index (1.6 s at a million visits).
+            cursor.execute(f"DELETE FROM {COUNT_TABLE}")
+            cursor.execute(COUNT_ALL)
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {TABLE}")
     registry_version.bump(using)

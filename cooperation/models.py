@@ -689,12 +689,16 @@ class DelegationQuerySet(PublishableQuerySet):
         PostgreSQL matches the maintained search vector with websearch syntax ("quoted
         phrases", -exclusions, or); other databases match every word in the search text.
         """
+        return self.filter(self.matching_text(text))
+
+    def matching_text(self, text):
+        """The condition behind `search()`, for combining with others in one WHERE."""
         if connections[self.db].vendor == "postgresql":
-            return self.filter(search_vector=search_query(text))
-        queryset = self
+            return Q(search_vector=search_query(text))
+        condition = Q()
         for word in text.casefold().split()[:10]:
-            queryset = queryset.filter(search_text__contains=word.strip('"'))
-        return queryset
+            condition &= Q(search_text__contains=word.strip('"'))
+        return condition
 
     def by_relevance(self, text):
         """Best matches first (PostgreSQL's ts_rank); newest first where that is all we have."""
@@ -781,8 +785,13 @@ class DelegationQuerySet(PublishableQuerySet):
 
     def in_country(self, country):
         """Visits whose sending or host organization is in the country."""
+        # The country's organizations (a few) are read first, so that each side uses its own
+        # foreign-key index; joins or subqueries here made PostgreSQL read every visit.
+        organizations = list(
+            Organization.objects.filter(country=country).values_list("pk", flat=True)
+        )
         return self.filter(
-            Q(sending_organization__country=country) | Q(host_organization__country=country)
+            Q(sending_organization__in=organizations) | Q(host_organization__in=organizations)
         )
 
 
@@ -854,6 +863,8 @@ class Delegation(PublishableModel):
             models.Index(fields=("status", "-published_at", "-id"), name="delegation_recent"),
             # /events/?sort=title.
             models.Index(fields=("status", "title", "id"), name="delegation_title_order"),
+            # The admin's list, every status newest first (and MIN/MAX for its years).
+            models.Index(fields=("-start_date", "-id"), name="delegation_date_order"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -1245,3 +1256,22 @@ class EventTerm(models.Model):
 
     def __str__(self):
         return f"{self.term} {self.delegation_id}"
+
+
+class EventTermCount(models.Model):
+    """How many published visits have `term` (see eventindex.py): one row per term.
+
+    Kept by the event index as its rows change, so that "how many visits under this
+    programme" is one primary-key read at any size of archive. Derived and unmanaged, like
+    `EventTerm`.
+    """
+
+    term = models.CharField(max_length=40, primary_key=True)
+    events = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "cooperation_event_term_count"
+
+    def __str__(self):
+        return f"{self.term}: {self.events}"

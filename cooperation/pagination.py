@@ -12,8 +12,10 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import connections
 from django.http import Http404
+from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
 MAX_PAGES = 1_000
@@ -44,7 +46,22 @@ def planner_estimate(queryset):
     return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
 
 
-def count_results(queryset):
+# A planner estimate this far above the cap is trusted without counting (see count_results).
+TRUSTED_ESTIMATE = 5 * COUNT_CAP
+
+
+def count_results(queryset, estimate_first=False):
+    """Count up to COUNT_CAP exactly, else estimate.
+
+    `estimate_first` asks the planner before counting, for a full-text search: a common
+    word's matches come from one GIN bitmap that is built whole whatever the LIMIT (44 ms
+    for 145,000 matches at a million visits), while the planner's word statistics put it
+    within a few percent. Only an estimate far above the cap is taken as it is.
+    """
+    if estimate_first:
+        estimate = planner_estimate(queryset)
+        if estimate is not None and estimate > TRUSTED_ESTIMATE:
+            return ResultCount(_round(estimate), exact=False, estimated=True)
     counted = queryset.order_by()[: COUNT_CAP + 1].count()
     if counted <= COUNT_CAP:
         return ResultCount(counted, exact=True)
@@ -97,13 +114,14 @@ class ResultPage:
         return (self.number - 1) * self.per_page + 1 if self.object_list else 0
 
 
-def page_of(queryset, number, per_page=None, rows=None):
+def page_of(queryset, number, per_page=None, rows=None, count=None):
     """The page `number` of `queryset`; Http404 past the end.
 
-    `rows`, when given, turns the page's slice of `queryset` (ids, say) into what is shown.
+    `rows`, when given, turns the page's slice of `queryset` (ids, say) into what is shown;
+    `count`, when given, is the count_results() of `queryset`.
     """
     per_page = per_page or settings.EVENTS_PER_PAGE
-    count = count_results(queryset)
+    count = count or count_results(queryset)
     num_pages = max(1, math.ceil(count.value / per_page)) if count.exact else MAX_PAGES
     if number > num_pages:
         raise Http404("There is no such page of results.")
@@ -115,3 +133,21 @@ def page_of(queryset, number, per_page=None, rows=None):
         # The last page of an estimated count: now the end is known.
         num_pages = number
     return ResultPage(rows(found) if rows else found, number, num_pages, count, per_page)
+
+
+class EstimatingPaginator(Paginator):
+    """Django's paginator, for the admin, counting the way the public lists do.
+
+    The admin counts the rows of every filtered changelist it shows; at a million visits
+    that is a full scan per page. This paginator counts up to COUNT_CAP rows exactly and
+    past that takes the planner's estimate; `result_count` keeps the label ("about
+    160,000") for the templates.
+    """
+
+    @cached_property
+    def result_count(self):
+        return count_results(self.object_list)
+
+    @cached_property
+    def count(self):
+        return self.result_count.value

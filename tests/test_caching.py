@@ -85,3 +85,8 @@ def test_error_responses_are_not_cached_as_pages(client, world):
     assert client.get("/events/", {"year": "abc"}).status_code == 400
     assert client.get("/events/", {"year": "abc"}).status_code == 400
     assert client.get("/events/nope/").status_code == 404
+
+
+def test_if_none_match_any_does_not_hide_a_missing_page(client, world):
+    response = client.get("/events/draft-visit/", headers={"if-none-match": "*"})
+    assert response.status_code == 404

@@ -5,11 +5,13 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
 from cooperation import eventindex
 from cooperation.models import (
     Delegation,
     EventTerm,
+    EventTermCount,
     Meeting,
     MeetingParticipant,
     Organization,
@@ -143,11 +145,57 @@ def test_rebuild_gives_the_same_rows_as_the_refreshes(archive):
     assert rows() == before
 
 
+def counted():
+    return dict(EventTermCount.objects.values_list("term", "events"))
+
+
+def counted_from_rows():
+    rows = EventTerm.objects.values("term").annotate(n=Count("delegation")).order_by()
+    return {row["term"]: row["n"] for row in rows}
+
+
+def test_term_counts_follow_every_change(archive, make_event):
+    assert counted() == counted_from_rows()
+    program = eventindex.term("program", archive.program)
+    assert counted()[program] == published().filter(program=archive.program).count() == 1
+
+    # Publishing, moving to another programme, unpublishing, deleting one and several.
+    archive.draft.status = Status.PUBLISHED
+    archive.draft.published_at = archive.published.published_at
+    archive.draft.save()
+    Delegation.objects.filter(pk=archive.draft.pk).refresh_search()
+    assert counted()[program] == 2
+    archive.published.program = None
+    archive.published.save()
+    Delegation.objects.filter(pk=archive.published.pk).refresh_search()
+    assert counted()[program] == 1
+    assert counted() == counted_from_rows()
+    archive.draft.delete()
+    assert program not in counted()
+    assert counted() == counted_from_rows()
+    Delegation.objects.filter(start_date__year=2020).delete()
+    assert counted() == counted_from_rows()
+
+    before = counted()
+    eventindex.rebuild()
+    assert counted() == before
+
+
+def test_topics_with_visits_in_the_index_are_the_public_topics(archive):
+    public = ids(Topic.objects.public())
+    assert public, "the archive has public topics"
+    assert ids(eventindex.having_visits(Topic.objects.all(), "topic")) == public
+    Workshop.objects.all().delete()
+    Delegation.objects.refresh_search()
+    assert not ids(eventindex.having_visits(Topic.objects.all(), "topic"))
+
+
 def test_flush_leaves_no_terms_behind(transactional_db, make_event):
     make_event()
     assert EventTerm.objects.exists()
     call_command("flush", interactive=False, verbosity=0)
     assert not EventTerm.objects.exists()
+    assert not EventTermCount.objects.exists()
 
 
 def test_dumpdata_leaves_the_index_out(archive):
@@ -156,4 +204,5 @@ def test_dumpdata_leaves_the_index_out(archive):
     out = StringIO()
     call_command("dumpdata", "cooperation", stdout=out)
     assert "eventterm" not in out.getvalue()
+    assert "eventtermcount" not in out.getvalue()
     assert "cooperation.delegation" in out.getvalue()

@@ -1,11 +1,13 @@
 """Citation and re-use: calendar files, the Atom feed, sitemap, robots.txt, exports."""
 
 import csv
+import datetime as dt
 import io
 import json
 
 from icalendar import Calendar
 
+from cooperation import views
 from cooperation.models import Status
 
 
@@ -65,6 +67,23 @@ def test_csv_export_follows_the_filters(client, world, make_event):
     assert [row["slug"] for row in rows] == ["published-visit"]
     assert rows[0]["start_date"] == "2023-12-15"
     assert rows[0]["url"] == "http://testserver/events/published-visit/"
+
+
+def test_export_reads_in_batches_and_keeps_every_event_in_order(
+    client, world, make_event, monkeypatch
+):
+    monkeypatch.setattr(views, "EXPORT_BATCH", 2)
+    for n in range(4):
+        make_event(slug=f"visit-{n}", start_date=dt.date(2020, 1, 1 + n))
+    for params in ({}, {"country": "AZ"}, {"q": "visit"}):
+        rows = csv.DictReader(io.StringIO(body(client.get("/events/export.csv", params)).decode()))
+        assert [row["slug"] for row in rows] == [
+            "published-visit",
+            "visit-3",
+            "visit-2",
+            "visit-1",
+            "visit-0",
+        ], params
 
 
 def test_json_export_lists_published_events(client, world):

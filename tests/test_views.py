@@ -54,6 +54,14 @@ def test_event_under_a_draft_programme_does_not_link_to_it(client, world):
     assert client.get("/programs/program-2021-2023/").status_code == 404
 
 
+def test_programme_list_counts_published_events_only(client, world, make_event):
+    assert "1 published event<" in client.get("/programs/").text
+    make_event(program=world.program)
+    assert "2 published events<" in client.get("/programs/").text
+    world.published.delete()
+    assert "1 published event<" in client.get("/programs/").text
+
+
 def test_programme_page_lists_only_its_published_events(client, world):
     response = client.get("/programs/program-2021-2023/")
     assert response.status_code == 200

@@ -18,7 +18,7 @@ def drop(apps, schema_editor):
 
 
 def build(apps, schema_editor):
-    eventindex.rebuild(schema_editor.connection.alias)
+    eventindex.rebuild(schema_editor.connection.alias, counts=False)
 
 
 class Migration(migrations.Migration):

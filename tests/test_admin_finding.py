@@ -1,0 +1,142 @@
+"""Finding a record in the admin: search across every name a visit involves, the sidebar
+filters, the date hierarchy, and counts that never read the whole archive."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cooperation import pagination
+from cooperation.models import (
+    CooperationProgram,
+    Delegation,
+    DelegationMember,
+    Organization,
+    Person,
+    Place,
+    SiteVisit,
+    Status,
+    Topic,
+    Workshop,
+)
+
+CHANGELIST = reverse("admin:cooperation_delegation_changelist")
+
+
+def listed_titles(response):
+    assert response.status_code == 200
+    return {str(row) for row in response.context["cl"].result_list}
+
+
+@pytest.fixture
+def archive(world, make_event):
+    """The shared world plus visits reached only through a member, a topic, a place and a
+    draft programme, and one in another year and country."""
+    a = world
+    a.prosecutor = Person.objects.create(name="Kamran Aliyev", slug="kamran-aliyev")
+    a.by_member = make_event(title="Visit with a member", start_date=dt.date(2021, 5, 3))
+    DelegationMember.objects.create(delegation=a.by_member, person=a.prosecutor, role="Head")
+    a.by_topic = make_event(title="Visit with a workshop", start_date=dt.date(2022, 6, 1))
+    workshop = Workshop.objects.create(
+        delegation=a.by_topic, title="Seminar", slug="seminar", date=dt.date(2022, 6, 1)
+    )
+    workshop.topics.add(Topic.objects.create(name="Asset recovery", slug="asset-recovery"))
+    a.by_place = make_event(title="Visit with a site visit", start_date=dt.date(2022, 9, 1))
+    museum = Place.objects.create(
+        name="Carpet Museum", slug="carpet-museum", country="AZ", kind=Place.Kind.BUILDING
+    )
+    SiteVisit.objects.create(
+        delegation=a.by_place, title="Museum", slug="museum", date=dt.date(2022, 9, 1), place=museum
+    )
+    a.draft_program = CooperationProgram.objects.create(
+        title="Plan of Consultations 2030", slug="plan-2030", start_year=2030, end_year=2031
+    )
+    a.by_program = make_event(
+        title="Visit under a draft plan",
+        program=a.draft_program,
+        status=Status.IN_REVIEW,
+        start_date=dt.date(2019, 2, 2),
+        sending_organization=Organization.objects.create(
+            name="Procuratura Generală", slug="md-pgo", country="MD"
+        ),
+    )
+    Delegation.objects.filter(
+        pk__in=[a.by_member.pk, a.by_topic.pk, a.by_place.pk, a.by_program.pk]
+    ).refresh_search()
+    return a
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("Aliyev", "Visit with a member"),
+        ("asset recovery", "Visit with a workshop"),
+        ("Carpet Museum", "Visit with a site visit"),
+        ("Plan of Consultations", "Visit under a draft plan"),
+        ("draft-visit", "Draft working visit"),
+    ],
+)
+def test_search_finds_a_visit_by_a_name_it_involves(admin_client, archive, term, expected):
+    titles = listed_titles(admin_client.get(CHANGELIST, {"q": term}))
+
+    assert titles == {expected}
+
+
+def test_search_for_an_unknown_word_lists_nothing_and_says_so(admin_client, archive):
+    response = admin_client.get(CHANGELIST, {"q": "zzyzx"})
+
+    assert listed_titles(response) == set()
+    assert "0 delegations" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status__exact": "draft"}, {"Draft working visit"}),
+        ({"status__exact": "in_review"}, {"Visit under a draft plan"}),
+        ({"country": "MD"}, {"Visit under a draft plan"}),
+        ({"year": "2022"}, {"Visit with a workshop", "Visit with a site visit"}),
+        ({"start_date__year": "2021"}, {"Visit with a member"}),
+        ({"visit_type__exact": "official"}, set()),
+    ],
+)
+def test_sidebar_filters_narrow_the_list(admin_client, archive, params, expected):
+    assert listed_titles(admin_client.get(CHANGELIST, params)) == expected
+
+
+def test_programme_filter_lists_the_programmes_visits(admin_client, archive):
+    response = admin_client.get(CHANGELIST, {"program__id__exact": archive.program.pk})
+
+    assert listed_titles(response) == {"Published working visit", "Draft working visit"}
+
+
+@pytest.mark.parametrize("params", [{"year": "not-a-year"}, {"year": "99999999999"}])
+def test_a_malformed_year_lists_nothing_rather_than_failing(admin_client, archive, params):
+    assert listed_titles(admin_client.get(CHANGELIST, params)) == set()
+
+
+def test_year_choices_span_the_archive(admin_client, archive):
+    page = admin_client.get(CHANGELIST).content.decode()
+
+    # The date hierarchy and the year filter both offer 2019 … 2024, first visit to last.
+    for year in range(2019, 2025):
+        assert f"start_date__year={year}" in page
+        assert f"year={year}" in page
+    assert "start_date__year=2018" not in page
+    assert "start_date__year=2025" not in page
+
+
+def test_no_count_reads_the_whole_archive(admin_client, archive, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(CHANGELIST)
+
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts, "the list is counted"
+    assert all("LIMIT" in sql.upper() for sql in counts), counts
+    label = re.search(r"(more than|about) [\d,]+ delegations", response.content.decode())
+    assert label, "a count past the cap is labelled as a bound or an estimate"
