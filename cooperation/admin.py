@@ -53,6 +53,7 @@ from .models import (
     Topic,
     Workshop,
     WorkshopCitation,
+    publication_time,
 )
 from .pagination import EstimatingPaginator
 from .transfer import export_csv, export_fixture
@@ -106,7 +107,7 @@ class PublishableForm(forms.ModelForm):
         # A published record must say when it was published (a database constraint); staff
         # who publish without giving the moment mean "now".
         if cleaned_data.get("status") == Status.PUBLISHED and not cleaned_data.get("published_at"):
-            cleaned_data["published_at"] = timezone.now()
+            cleaned_data["published_at"] = publication_time()
         return cleaned_data
 
 
@@ -399,7 +400,11 @@ class RecordAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        Delegation.objects.affected_by(form.instance).refresh_search()
+        affected = Delegation.objects.affected_by(form.instance)
+        before = getattr(form.instance, "_visits_before_save", None)
+        if before:
+            affected |= Delegation.objects.filter(pk__in=before)
+        affected.refresh_search()
 
     def delete_model(self, request, obj):
         affected = list(Delegation.objects.affected_by(obj).values_list("pk", flat=True))
@@ -420,6 +425,14 @@ class RecordAdmin(SimpleHistoryAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
+        if change:
+            # The visits that named the record as stored: a meeting moved to another visit
+            # (a member, a participant…) must leave the first one's search text too.
+            stored = type(obj)._base_manager.filter(pk=obj.pk).first()
+            if stored is not None:
+                obj._visits_before_save = list(
+                    Delegation.objects.affected_by(stored).values_list("pk", flat=True)
+                )
         version = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
         if version is not None:
             when = format_date(timezone.localtime(version.history_date), "j F Y, H:i:s")
@@ -672,7 +685,7 @@ class PublishableAdmin(RecordAdmin):
                 obj.published_at = stored["published_at"]
                 self.message_user(request, NO_SOURCE, messages.ERROR)
             else:
-                obj.published_at = obj.published_at or timezone.now()
+                obj.published_at = obj.published_at or publication_time()
                 obj.published_by = request.user
         elif was_published and not obj.is_published:
             obj.published_at = None
@@ -745,7 +758,7 @@ class PublishableAdmin(RecordAdmin):
         for record in queryset:
             if not record.is_published:
                 (sourced if record.has_sources() else unsourced).append(record)
-        now = timezone.now()
+        now = publication_time()
         for record in sourced:
             record.publish(request.user, now)
         self.save_step(request, sourced, "Published.")
