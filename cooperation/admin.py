@@ -726,31 +726,37 @@ class PublishableAdmin(RecordAdmin):
     def named(self, records):
         return ", ".join(str(record) for record in records)
 
-    def save_step(self, request, records, message):
+    def take_step(self, request, records, step, done, left=(), why="", level=messages.ERROR):
+        """Apply `step` to each of `records` and save them one by one (so each change is
+        logged and kept in the history), refresh the visits they touch, and tell the user
+        what was `done` and which records were `left` as they were, and `why`."""
         for record in records:
+            step(record)
             record.save()
-            self.log_change(request, record, message)
+            self.log_change(request, record, f"{done.capitalize()}.")
         affected = set()
         for record in records:
             affected.update(Delegation.objects.affected_by(record).values_list("pk", flat=True))
         Delegation.objects.filter(pk__in=affected).refresh_search()
+        if records:
+            self.message_user(request, f"{self.counted(records)} {done}.")
+        if left:
+            self.message_user(request, why.format(names=self.named(left)), level)
 
     @admin.action(description="Submit for review", permissions=("change",))
     def submit_for_review(self, request, queryset):
         drafts, others = [], []
         for record in queryset:
             (drafts if record.status == Status.DRAFT else others).append(record)
-        for record in drafts:
-            record.submit_for_review()
-        self.save_step(request, drafts, "Submitted for review.")
-        if drafts:
-            self.message_user(request, f"{self.counted(drafts)} submitted for review.")
-        if others:
-            self.message_user(
-                request,
-                f"Left as they were: {self.named(others)}. Only a draft is submitted for review.",
-                messages.WARNING,
-            )
+        self.take_step(
+            request,
+            drafts,
+            lambda record: record.submit_for_review(),
+            "submitted for review",
+            others,
+            "Left as they were: {names}. Only a draft is submitted for review.",
+            messages.WARNING,
+        )
 
     @admin.action(description="Publish", permissions=("publish",))
     def publish(self, request, queryset):
@@ -759,17 +765,14 @@ class PublishableAdmin(RecordAdmin):
             if not record.is_published:
                 (sourced if record.has_sources() else unsourced).append(record)
         now = publication_time()
-        for record in sourced:
-            record.publish(request.user, now)
-        self.save_step(request, sourced, "Published.")
-        if sourced:
-            self.message_user(request, f"{self.counted(sourced)} published.")
-        if unsourced:
-            self.message_user(
-                request,
-                f"Not published, because they cite no source yet: {self.named(unsourced)}.",
-                messages.ERROR,
-            )
+        self.take_step(
+            request,
+            sourced,
+            lambda record: record.publish(request.user, now),
+            "published",
+            unsourced,
+            "Not published, because they cite no source yet: {names}.",
+        )
 
     @admin.action(description="Return to draft", permissions=("change",))
     def return_to_draft(self, request, queryset):
@@ -778,17 +781,14 @@ class PublishableAdmin(RecordAdmin):
         for record in queryset:
             if record.status != Status.DRAFT:
                 (refused if record.is_published and not may_unpublish else returned).append(record)
-        for record in returned:
-            record.return_to_draft()
-        self.save_step(request, returned, "Returned to draft.")
-        if returned:
-            self.message_user(request, f"{self.counted(returned)} returned to draft.")
-        if refused:
-            self.message_user(
-                request,
-                f"Left on the public site: {self.named(refused)}. {ONLY_PUBLISHERS}",
-                messages.ERROR,
-            )
+        self.take_step(
+            request,
+            returned,
+            lambda record: record.return_to_draft(),
+            "returned to draft",
+            refused,
+            f"Left on the public site: {{names}}. {ONLY_PUBLISHERS}",
+        )
 
 
 @admin.register(CooperationProgram)
