@@ -53,6 +53,7 @@ from .models import (
     Topic,
     Workshop,
     WorkshopCitation,
+    publication_time,
 )
 from .pagination import EstimatingPaginator
 from .transfer import export_csv, export_fixture
@@ -106,7 +107,7 @@ class PublishableForm(forms.ModelForm):
         # A published record must say when it was published (a database constraint); staff
         # who publish without giving the moment mean "now".
         if cleaned_data.get("status") == Status.PUBLISHED and not cleaned_data.get("published_at"):
-            cleaned_data["published_at"] = timezone.now()
+            cleaned_data["published_at"] = publication_time()
         return cleaned_data
 
 
@@ -399,7 +400,11 @@ class RecordAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        Delegation.objects.affected_by(form.instance).refresh_search()
+        affected = Delegation.objects.affected_by(form.instance)
+        before = getattr(form.instance, "_visits_before_save", None)
+        if before:
+            affected |= Delegation.objects.filter(pk__in=before)
+        affected.refresh_search()
 
     def delete_model(self, request, obj):
         affected = list(Delegation.objects.affected_by(obj).values_list("pk", flat=True))
@@ -420,6 +425,14 @@ class RecordAdmin(SimpleHistoryAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
+        if change:
+            # The visits that named the record as stored: a meeting moved to another visit
+            # (a member, a participant…) must leave the first one's search text too.
+            stored = type(obj)._base_manager.filter(pk=obj.pk).first()
+            if stored is not None:
+                obj._visits_before_save = list(
+                    Delegation.objects.affected_by(stored).values_list("pk", flat=True)
+                )
         version = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
         if version is not None:
             when = format_date(timezone.localtime(version.history_date), "j F Y, H:i:s")
@@ -672,7 +685,7 @@ class PublishableAdmin(RecordAdmin):
                 obj.published_at = stored["published_at"]
                 self.message_user(request, NO_SOURCE, messages.ERROR)
             else:
-                obj.published_at = obj.published_at or timezone.now()
+                obj.published_at = obj.published_at or publication_time()
                 obj.published_by = request.user
         elif was_published and not obj.is_published:
             obj.published_at = None
@@ -713,31 +726,37 @@ class PublishableAdmin(RecordAdmin):
     def named(self, records):
         return ", ".join(str(record) for record in records)
 
-    def save_step(self, request, records, message):
+    def take_step(self, request, records, step, done, left=(), why="", level=messages.ERROR):
+        """Apply `step` to each of `records` and save them one by one (so each change is
+        logged and kept in the history), refresh the visits they touch, and tell the user
+        what was `done` and which records were `left` as they were, and `why`."""
         for record in records:
+            step(record)
             record.save()
-            self.log_change(request, record, message)
+            self.log_change(request, record, f"{done.capitalize()}.")
         affected = set()
         for record in records:
             affected.update(Delegation.objects.affected_by(record).values_list("pk", flat=True))
         Delegation.objects.filter(pk__in=affected).refresh_search()
+        if records:
+            self.message_user(request, f"{self.counted(records)} {done}.")
+        if left:
+            self.message_user(request, why.format(names=self.named(left)), level)
 
     @admin.action(description="Submit for review", permissions=("change",))
     def submit_for_review(self, request, queryset):
         drafts, others = [], []
         for record in queryset:
             (drafts if record.status == Status.DRAFT else others).append(record)
-        for record in drafts:
-            record.submit_for_review()
-        self.save_step(request, drafts, "Submitted for review.")
-        if drafts:
-            self.message_user(request, f"{self.counted(drafts)} submitted for review.")
-        if others:
-            self.message_user(
-                request,
-                f"Left as they were: {self.named(others)}. Only a draft is submitted for review.",
-                messages.WARNING,
-            )
+        self.take_step(
+            request,
+            drafts,
+            lambda record: record.submit_for_review(),
+            "submitted for review",
+            others,
+            "Left as they were: {names}. Only a draft is submitted for review.",
+            messages.WARNING,
+        )
 
     @admin.action(description="Publish", permissions=("publish",))
     def publish(self, request, queryset):
@@ -745,18 +764,15 @@ class PublishableAdmin(RecordAdmin):
         for record in queryset:
             if not record.is_published:
                 (sourced if record.has_sources() else unsourced).append(record)
-        now = timezone.now()
-        for record in sourced:
-            record.publish(request.user, now)
-        self.save_step(request, sourced, "Published.")
-        if sourced:
-            self.message_user(request, f"{self.counted(sourced)} published.")
-        if unsourced:
-            self.message_user(
-                request,
-                f"Not published, because they cite no source yet: {self.named(unsourced)}.",
-                messages.ERROR,
-            )
+        now = publication_time()
+        self.take_step(
+            request,
+            sourced,
+            lambda record: record.publish(request.user, now),
+            "published",
+            unsourced,
+            "Not published, because they cite no source yet: {names}.",
+        )
 
     @admin.action(description="Return to draft", permissions=("change",))
     def return_to_draft(self, request, queryset):
@@ -765,17 +781,14 @@ class PublishableAdmin(RecordAdmin):
         for record in queryset:
             if record.status != Status.DRAFT:
                 (refused if record.is_published and not may_unpublish else returned).append(record)
-        for record in returned:
-            record.return_to_draft()
-        self.save_step(request, returned, "Returned to draft.")
-        if returned:
-            self.message_user(request, f"{self.counted(returned)} returned to draft.")
-        if refused:
-            self.message_user(
-                request,
-                f"Left on the public site: {self.named(refused)}. {ONLY_PUBLISHERS}",
-                messages.ERROR,
-            )
+        self.take_step(
+            request,
+            returned,
+            lambda record: record.return_to_draft(),
+            "returned to draft",
+            refused,
+            f"Left on the public site: {{names}}. {ONLY_PUBLISHERS}",
+        )
 
 
 @admin.register(CooperationProgram)

@@ -124,7 +124,7 @@ class PublishableModel(SluggedModel):
 
     def publish(self, user, when=None):
         self.status = Status.PUBLISHED
-        self.published_at = when or timezone.now()
+        self.published_at = when or publication_time()
         self.published_by = user
 
     def return_to_draft(self):
@@ -132,6 +132,12 @@ class PublishableModel(SluggedModel):
         self.status = Status.DRAFT
         self.published_at = None
         self.published_by = None
+
+
+def publication_time():
+    """Now, in whole seconds: the admin's date-time inputs keep no fractions, so a stamp
+    with microseconds would change (and enter the history) at the record's next save."""
+    return timezone.now().replace(microsecond=0)
 
 
 def published_needs_date(name):

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from cooperation.models import Delegation, DelegationMember, Person, PersonName
+from cooperation.models import Delegation, DelegationMember, Meeting, Person, PersonName
 
 
 def found(client, q):
@@ -85,3 +85,29 @@ def test_relevance_sort_puts_title_matches_first(client, world, make_event):
     make_event(slug="summary-match", summary="Some extradition was discussed.")
     response = client.get("/events/", {"q": "extradition", "sort": "relevance"})
     assert [e.slug for e in response.context["events"]][0] == "title-match"
+
+
+def test_a_meeting_moved_to_another_visit_leaves_the_first_ones_search(
+    admin_client, client, world, make_event
+):
+    other = make_event(title="Another visit", slug="another-visit")
+    meeting = Meeting.objects.create(delegation=world.published, slug="talks", title="Talks")
+    Delegation.objects.refresh_search()
+    assert found(client, "talks") == ["published-visit"]
+
+    response = admin_client.post(
+        f"/admin/cooperation/meeting/{meeting.pk}/change/",
+        {
+            "delegation": other.pk,
+            "title": "Talks",
+            "slug": "talks",
+            "order": "0",
+            "participants-TOTAL_FORMS": "0",
+            "participants-INITIAL_FORMS": "0",
+            "meetingcitation_set-TOTAL_FORMS": "0",
+            "meetingcitation_set-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content[:3000]
+    assert found(client, "talks") == ["another-visit"]
