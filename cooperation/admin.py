@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.utils import model_ngettext, unquote
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models import Max, Min, Prefetch, Q
@@ -397,6 +398,14 @@ class RecordAdmin(SimpleHistoryAdmin):
     show_full_result_count = False
     paginator = EstimatingPaginator
     show_facets = ShowFacets.NEVER
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        # A common word's matches are estimated rather than counted (count_results).
+        paginator.estimate_first = bool(request.GET.get(SEARCH_VAR))
+        return paginator
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -144,9 +144,12 @@ class EstimatingPaginator(Paginator):
     160,000") for the templates.
     """
 
+    # Set for a search (see RecordAdmin.get_paginator): count_results' estimate_first.
+    estimate_first = False
+
     @cached_property
     def result_count(self):
-        return count_results(self.object_list)
+        return count_results(self.object_list, self.estimate_first)
 
     @cached_property
     def count(self):
