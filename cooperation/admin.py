@@ -592,9 +592,19 @@ class ProgramSignatoryInline(admin.TabularInline):
     extra = 0
 
 
+class CitationFormSet(UniqueWithinOwnerFormSet):
+    """A record cites each source once."""
+
+    unique_field = "source"
+
+    def taken_message(self, value):
+        return f"{value} is already cited here."
+
+
 class CitationInline(admin.TabularInline):
     """The sources a record cites, with an optional quotation each."""
 
+    formset = CitationFormSet
     fields = ("source", "quotation", "order")
     autocomplete_fields = ("source",)
     extra = 0
@@ -607,7 +617,7 @@ NO_SOURCE = (
 ONLY_PUBLISHERS = "Only a publisher can publish a record or take it off the public site."
 
 
-class PublishedCitationFormSet(forms.BaseInlineFormSet):
+class PublishedCitationFormSet(CitationFormSet):
     """The sources of a programme or visit, as submitted with it.
 
     A published record cites at least one source. The citations are saved after the record,

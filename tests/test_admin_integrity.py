@@ -13,6 +13,7 @@ from django.urls import reverse
 from cooperation.models import (
     CooperationProgram,
     Delegation,
+    DelegationCitation,
     DelegationMember,
     Meeting,
     MeetingParticipant,
@@ -508,3 +509,23 @@ def test_unchanged_visit_page_saves(admin_client, visit):
 
     assert response.status_code == 302
     assert response.url == reverse("admin:cooperation_delegation_changelist")
+
+
+def test_citations_swapping_sources_in_one_save_are_refused(admin_client, visit):
+    first = DelegationCitation.objects.get(delegation=visit)
+    other = Source.objects.create(
+        url="https://example.org/other", title="Other", publisher="Example", language="en"
+    )
+    DelegationCitation.objects.create(delegation=visit, source=other, order=1)
+    url, page, data = change_page(admin_client, visit)
+    citations = inline_prefix(page, DelegationCitation)
+    data[f"{citations}-0-source"], data[f"{citations}-1-source"] = (
+        data[f"{citations}-1-source"],
+        data[f"{citations}-0-source"],
+    )
+
+    response = refused(admin_client.post(url, data))
+
+    errors = [form.errors.get("source") for form in inline_forms(response, DelegationCitation)]
+    assert any(error and "is still the source of another row" in error[0] for error in errors)
+    assert DelegationCitation.objects.get(pk=first.pk).source == first.source
