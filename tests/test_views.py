@@ -205,3 +205,12 @@ def test_not_found_page_is_in_the_site_style_and_says_nothing_more(client, db, s
     assert "Page not found" in response.text
     assert "Browse the events" in response.text
     assert "Traceback" not in response.text and "urlpatterns" not in response.text
+
+
+def test_a_request_for_an_unknown_host_answers_400(client, world, settings):
+    settings.ALLOWED_HOSTS = ["example.org"]
+    client.raise_request_exception = False
+    for url in ("/", "/events/", "/events/published-visit/", "/robots.txt"):
+        response = client.get(url, HTTP_HOST="attacker.example")
+        assert response.status_code == 400, url
+        assert "Request not understood" in response.text
