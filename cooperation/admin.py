@@ -16,6 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.utils import model_ngettext, unquote
 from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models import Max, Min, Prefetch, Q
@@ -332,10 +333,59 @@ class NumberedInlineFormSet(UniqueWithinOwnerFormSet):
         return kwargs
 
 
+# --- Autocomplete fields ------------------------------------------------------------------
+
+
+class ValidLookupMixin:
+    """An autocomplete widget that, when a form with errors is shown again, looks up only
+    the submitted values that can name a record: Django's looks every one up, and a value
+    that is no key (text in an id field) then fails the query, a 500 instead of the form's
+    "Select a valid choice" error."""
+
+    def optgroups(self, name, value, attr=None):
+        opts = self.field.remote_field.model._meta
+        target = opts.get_field(getattr(self.field.remote_field, "field_name", opts.pk.attname))
+        return super().optgroups(name, [v for v in value if is_lookup_value(target, v)], attr)
+
+
+def is_lookup_value(field, value):
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return "\x00" not in str(value)
+
+
+class ValidLookupSelect(ValidLookupMixin, AutocompleteSelect):
+    pass
+
+
+class ValidLookupSelectMultiple(ValidLookupMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class ValidLookupAutocomplete:
+    """For admins and inlines with `autocomplete_fields`: their widgets are the above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ValidLookupSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ValidLookupSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 # --- Reference records --------------------------------------------------------------------
 
 
-class PositionInline(admin.TabularInline):
+class PositionInline(ValidLookupAutocomplete, admin.TabularInline):
     model = Position
     form = PositionForm
     fields = ("title", "organization", "start_date", "end_date")
@@ -380,7 +430,7 @@ class RecordChangeHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class RecordAdmin(SimpleHistoryAdmin):
+class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
     """Every record's admin: after a save or delete, the search text of the visits that name
     the record is rebuilt, explicitly, once the inlines are saved too.
 
@@ -584,7 +634,7 @@ class SourceAdmin(RecordAdmin):
 # --- Programmes ---------------------------------------------------------------------------
 
 
-class ProgramSignatoryInline(admin.TabularInline):
+class ProgramSignatoryInline(ValidLookupAutocomplete, admin.TabularInline):
     model = ProgramSignatory
     formset = ProgramSignatoryFormSet
     fields = ("person", "organization", "title", "order")
@@ -601,7 +651,7 @@ class CitationFormSet(UniqueWithinOwnerFormSet):
         return f"{value} is already cited here."
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(ValidLookupAutocomplete, admin.TabularInline):
     """The sources a record cites, with an optional quotation each."""
 
     formset = CitationFormSet
@@ -842,7 +892,7 @@ class CooperationProgramAdmin(PublishableAdmin):
 # --- Delegations --------------------------------------------------------------------------
 
 
-class DelegationMemberInline(admin.TabularInline):
+class DelegationMemberInline(ValidLookupAutocomplete, admin.TabularInline):
     model = DelegationMember
     formset = DelegationMemberFormSet
     fields = ("person", "role", "is_head", "order")
@@ -854,7 +904,7 @@ class DelegationCitationInline(PublishedCitationInline):
     model = DelegationCitation
 
 
-class ActivityInline(admin.StackedInline):
+class ActivityInline(ValidLookupAutocomplete, admin.StackedInline):
     form = ActivityForm
     formset = ActivityFormSet
     prepopulated_fields = {"slug": ("title",)}
@@ -1022,7 +1072,7 @@ class DelegationAdmin(PublishableAdmin):
 # --- Activities ---------------------------------------------------------------------------
 
 
-class MeetingParticipantInline(admin.TabularInline):
+class MeetingParticipantInline(ValidLookupAutocomplete, admin.TabularInline):
     model = MeetingParticipant
     formset = NumberedInlineFormSet
     fields = ("person", "organization", "side", "role", "order")
