@@ -7,6 +7,7 @@ import json
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
@@ -364,7 +365,8 @@ def test_failed_import_records_nothing(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(records), encoding="utf-8")
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(CommandError) as refused:
         load(str(broken))
 
+    assert isinstance(refused.value.__cause__, IntegrityError)
     assert set(history_counts().values()) == {0}
