@@ -88,8 +88,8 @@ test-postgres: install
 	elif [ $$status -ne 0 ]; then \
 		exit $$status; \
 	fi; \
-	echo "$(WITH_POSTGRES) $(BIN)/pytest $(PYTEST_ARGS)"; \
-	$(WITH_POSTGRES) $(BIN)/pytest $(PYTEST_ARGS)
+	echo "DATABASE_STATEMENT_TIMEOUT=120 $(WITH_POSTGRES) $(BIN)/pytest $(PYTEST_ARGS)"; \
+	DATABASE_STATEMENT_TIMEOUT=120 $(WITH_POSTGRES) $(BIN)/pytest $(PYTEST_ARGS)
 
 # The benchmark's PostgreSQL cluster is kept in bench/.pgdata between runs (building a
 # million visits takes minutes); it is tuned for loading and reading, not durability.

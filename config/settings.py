@@ -135,6 +135,15 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL cannot be understood: {exc}") from None
 
+# DATABASE_STATEMENT_TIMEOUT (seconds, PostgreSQL): a query running longer is cancelled, so
+# one runaway request cannot hold a core and its locks for minutes. Off by default:
+# `generate_records` and the event index's rebuild run single statements of minutes.
+STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 0)
+if STATEMENT_TIMEOUT and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}"
+    )
+
 
 def cache_from_url(url):
     """CACHE_URL: locmem:// (default), redis://host:port/db, memcached://host:port."""
@@ -210,9 +219,32 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# A probe on the server's own port speaks plain HTTP: a redirect to HTTPS would fail it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        "DJANGO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+        f"not {os.environ['DJANGO_LOG_LEVEL']!r}."
+    )
+
+# One JSON object per line on stdout (config/logging.py). Django's own loggers get the
+# same handler instead of their defaults (the console only when DEBUG, mail to ADMINS).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "formatters": {"json": {"()": "config.logging.JsonFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        name: {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False}
+        for name in ("django", "django.request", "django.security")
+    },
 }
