@@ -430,6 +430,19 @@ class RecordChangeHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
+def visits_naming(*records):
+    """Ids of the visits whose search text and index rows name any of `records`: read
+    before a change that may move or remove them, refreshed after it."""
+    ids = set()
+    for record in records:
+        ids.update(Delegation.objects.affected_by(record).values_list("pk", flat=True))
+    return ids
+
+
+def refresh_visits(ids):
+    Delegation.objects.filter(pk__in=ids).refresh_search()
+
+
 class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
     """Every record's admin: after a save or delete, the search text of the visits that name
     the record is rebuilt, explicitly, once the inlines are saved too.
@@ -459,23 +472,18 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        affected = Delegation.objects.affected_by(form.instance)
-        before = getattr(form.instance, "_visits_before_save", None)
-        if before:
-            affected |= Delegation.objects.filter(pk__in=before)
-        affected.refresh_search()
+        before = getattr(form.instance, "_visits_before_save", set())
+        refresh_visits(before | visits_naming(form.instance))
 
     def delete_model(self, request, obj):
-        affected = list(Delegation.objects.affected_by(obj).values_list("pk", flat=True))
+        affected = visits_naming(obj)
         super().delete_model(request, obj)
-        Delegation.objects.filter(pk__in=affected).refresh_search()
+        refresh_visits(affected)
 
     def delete_queryset(self, request, queryset):
-        affected = set()
-        for obj in queryset:
-            affected.update(Delegation.objects.affected_by(obj).values_list("pk", flat=True))
+        affected = visits_naming(*queryset)
         super().delete_queryset(request, queryset)
-        Delegation.objects.filter(pk__in=affected).refresh_search()
+        refresh_visits(affected)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # A save writes the record, then its many-to-many fields, then its inline records:
@@ -489,9 +497,7 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
             # (a member, a participant…) must leave the first one's search text too.
             stored = type(obj)._base_manager.filter(pk=obj.pk).first()
             if stored is not None:
-                obj._visits_before_save = list(
-                    Delegation.objects.affected_by(stored).values_list("pk", flat=True)
-                )
+                obj._visits_before_save = visits_naming(stored)
         version = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
         if version is not None:
             when = format_date(timezone.localtime(version.history_date), "j F Y, H:i:s")
@@ -528,15 +534,11 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
         if self.revert_disabled(request, current):
             raise PermissionDenied
         with transaction.atomic(using=router.db_for_write(self.model)), one_row_per_record():
-            affected = set(Delegation.objects.affected_by(current).values_list("pk", flat=True))
+            affected = visits_naming(current)
             response = super().history_form_view(request, object_id, version_id, extra_context)
             if response.status_code == 302:
                 # Saved (a form with errors is shown again instead).
-                reverted = self.get_object(request, object_id)
-                affected.update(
-                    Delegation.objects.affected_by(reverted).values_list("pk", flat=True)
-                )
-                Delegation.objects.filter(pk__in=affected).refresh_search()
+                refresh_visits(affected | visits_naming(self.get_object(request, object_id)))
         return response
 
 
@@ -803,10 +805,7 @@ class PublishableAdmin(RecordAdmin):
             step(record)
             record.save()
             self.log_change(request, record, f"{done.capitalize()}.")
-        affected = set()
-        for record in records:
-            affected.update(Delegation.objects.affected_by(record).values_list("pk", flat=True))
-        Delegation.objects.filter(pk__in=affected).refresh_search()
+        refresh_visits(visits_naming(*records))
         if records:
             self.message_user(request, f"{self.counted(records)} {done}.")
         if left:
