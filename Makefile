@@ -63,9 +63,15 @@ lint: .venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
+# The deployment checks, as a production site runs them: DJANGO_DEBUG=false and only the
+# three values production must set (a throw-away key; SQLite in memory, never written).
 check: .venv
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
+	env -i PATH="$$PATH" DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=registry.example \
+		DATABASE_URL=sqlite:///:memory: \
+		DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(MANAGE) check --deploy --fail-level WARNING
 
 test: install lint check test-sqlite test-postgres
 

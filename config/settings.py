@@ -7,9 +7,11 @@ ImproperlyConfigured rather than being guessed at.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -83,6 +85,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_countries",
+    # Locks out password guessing on the admin login: see AXES_* below.
+    "axes",
     "cooperation",
     # The change history of every record, in tables of its own: cooperation/history/.
     "simple_history",
@@ -92,6 +96,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, so a cached page is sent with a policy and a nonce of its own.
+    "csp.middleware.CSPMiddleware",
     # Before sessions and users: a conditional or cached anonymous request stops here.
     "cooperation.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +108,15 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out username-and-address pair before the password
+# is checked at all.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -202,6 +217,14 @@ SITE_NAME = os.environ.get("SITE_NAME", "Cooperation Registry")
 # Public lists page through records; the size is fixed so that cited page URLs stay stable.
 EVENTS_PER_PAGE = 20
 
+# Behind a TLS proxy: DJANGO_SECURE_PROXY_SSL_HEADER=true trusts its X-Forwarded-Proto, and
+# DJANGO_TRUSTED_PROXY_COUNT (default 0: no proxy) says how many proxies append to
+# X-Forwarded-For, so the lockout below counts the real client's address
+# (config/client_ip.py) and not one a client wrote into the header itself.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = (
         ("HTTP_X_FORWARDED_PROTO", "https")
@@ -214,10 +237,58 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # "__Host-": the browser keeps these cookies only when they were set over HTTPS for this
+    # exact host with Path=/, so neither a subdomain nor a plain-HTTP page can plant one.
+    # Without HTTPS (local development) a browser would refuse them, hence production only.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# A form refused for a missing or stale CSRF token gets the site's own 403 page.
+CSRF_FAILURE_VIEW = "cooperation.views.csrf_failure"
+# Only the server reads the CSRF cookie: the admin's own scripts never need it.
+CSRF_COOKIE_HTTPONLY = True
+# Staff sessions end when the browser closes, and after DJANGO_SESSION_HOURS (default 8)
+# in any case; signing out (a POST, as the admin does it) deletes the session.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_HOURS", 8) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): nothing loads unless named here. Scripts and styles
+# come from this site only; an inline script (the event page's JSON-LD) runs only with the
+# request's nonce; no page may be framed, change its base URL or post elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    }
+}
+
+# django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one username from one address,
+# that pair (and only that pair: a real user elsewhere can still sign in) is refused for
+# AXES_COOLOFF_TIME, counted from the last failure. A successful sign-in clears the count.
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "cooperation.signin.lockout"
+# axes logs every sign-in, sign-out, failure and lockout with the username and the client's
+# address (masked by default): unmasked, the log says who used a staff account, from where.
+# Passwords are never logged.
+AXES_SENSITIVE_PARAMETERS = []
+# The log above is the record of sign-ins; axes need not keep a row for every success too.
+AXES_DISABLE_ACCESS_LOG = True
 
 # A probe on the server's own port speaks plain HTTP: a redirect to HTTPS would fail it.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

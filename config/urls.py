@@ -6,6 +6,8 @@ from cooperation.health import healthz
 from cooperation.sitemaps import SITEMAPS
 from cooperation.views import robots_txt
 
+handler500 = "cooperation.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

@@ -49,6 +49,26 @@ def is_public_path(path):
     return not (path.startswith("/admin/") or path.startswith(static) or path == "/healthz")
 
 
+def used_nonce(request):
+    """The CSP nonce the page was rendered with, or None if it has no inline script."""
+    return getattr(request, "_csp_nonce", None)
+
+
+def with_fresh_nonce(request, response, nonce):
+    """A cached page with its inline scripts' nonce replaced by this request's own.
+
+    A nonce proves that a script was written by the server for this one response; sending
+    the stored one again would let anyone who saw it once run a script on the page. The
+    CSP middleware (outside this one) then names the new nonce in the header.
+    """
+    if nonce:
+        fresh = str(request.csp_nonce)
+        response.content = response.content.replace(nonce.encode(), fresh.encode())
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+    return response
+
+
 class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -79,10 +99,11 @@ class PublicPageCacheMiddleware:
         key = f"page:{digest}"
         cached = cache.get(key)
         if cached is not None:
-            return cached
+            response, nonce = cached
+            return with_fresh_nonce(request, response, nonce)
         response = self.validate(self.get_response(request), etag, changed_at)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, response, settings.PUBLIC_PAGE_CACHE_SECONDS)
+            cache.set(key, (response, used_nonce(request)), settings.PUBLIC_PAGE_CACHE_SECONDS)
         return response
 
     @staticmethod

@@ -10,6 +10,7 @@ from collections import Counter
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.db.models import (
     Count,
     Exists,
@@ -20,8 +21,14 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce, ExtractYear
-from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
+from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django_countries import countries
@@ -350,6 +357,26 @@ class _Echo:
         return value
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (and a formula can
+# fetch URLs or run commands): such a text gets a leading apostrophe, which spreadsheets
+# read as "this is text" and do not show.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_lines(header, rows):
+    """CSV text, a line at a time, for a streaming response; every cell safe to open."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(text_cell(cell) for cell in row)
+
+
 def event_export(request, fmt):
     """The current filtered list as CSV or JSON, streamed row by row in constant memory."""
     filterset, _ = filter_events(request)
@@ -364,14 +391,10 @@ def event_export(request, fmt):
     url = request.build_absolute_uri
 
     if fmt == "csv":
-        writer = csv.writer(_Echo())
-
-        def lines():
-            yield writer.writerow(EXPORT_COLUMNS)
-            for event in rows:
-                yield writer.writerow(get(event, url) for get in EXPORT_COLUMNS.values())
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        lines = csv_lines(
+            EXPORT_COLUMNS, ([get(event, url) for get in EXPORT_COLUMNS.values()] for event in rows)
+        )
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     else:
 
         def chunks():
@@ -645,3 +668,21 @@ def place_detail(request, slug):
         "place",
         {"parent_is_public": parent_is_public, "inside": inside},
     )
+
+
+def server_error(request):
+    """handler500: the site's error page, built from the site's name alone.
+
+    Django's own handler gives the template no context at all; the site's name is a
+    setting, so reading it cannot fail the way the request's own processing did.
+    """
+    page = loader.get_template("500.html").render({"site_name": settings.SITE_NAME})
+    return HttpResponseServerError(page)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a refused form post gets the site's 403 page, saying what to do.
+
+    The reason stays in the log (django.security.csrf), not on the page.
+    """
+    return render(request, "403_csrf.html", status=403)

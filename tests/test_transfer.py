@@ -605,7 +605,10 @@ def test_csv_export_of_programmes_uses_the_admins_computed_columns(admin_client,
 
 
 @pytest.mark.parametrize(
-    "model", list(admin.site._registry), ids=lambda model: model._meta.label_lower
+    "model",
+    # django-axes' sign-in log: rows only a failed sign-in writes (test_security.py).
+    [model for model in admin.site._registry if model._meta.app_label != "axes"],
+    ids=lambda model: model._meta.label_lower,
 )
 def test_csv_export_of_every_changelist_has_its_columns_and_rows(admin_client, db, model):
     build_visit()

@@ -188,7 +188,7 @@ def test_event_page_carries_json_ld_event_with_sub_events(client, world):
     )
     response = client.get("/events/published-visit/")
     block = re.search(
-        r'<script type="application/ld\+json">(.*?)</script>', response.text, re.S
+        r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>', response.text, re.S
     ).group(1)
     data = json.loads(block)
     assert data["@type"] == "Event"
