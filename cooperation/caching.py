@@ -14,6 +14,8 @@ bump it themselves.
 """
 
 import hashlib
+import math
+import time
 
 from django.apps import apps
 from django.conf import settings
@@ -47,6 +49,20 @@ def is_public_path(path):
     static = "/" + settings.STATIC_URL.lstrip("/")
     # /healthz reports on the database now; a cached or 304 answer would say nothing.
     return not (path.startswith("/admin/") or path.startswith(static) or path == "/healthz")
+
+
+def last_modified(changed_at):
+    """The Last-Modified second for a page whose records last changed at `changed_at`.
+
+    HTTP dates have whole seconds; changes do not. Once the second of the last change has
+    passed, the page says the next whole second: any later change is later than that, so
+    still_fresh() answers 304 only for a copy that is current. Within that second another
+    change may still come, so the page says the second itself, which still_fresh() never
+    takes as fresh: such a copy is revalidated in full (its ETag still gives a 304).
+    """
+    stamp = changed_at.timestamp()
+    after = math.ceil(stamp)
+    return after if after <= time.time() else math.floor(stamp)
 
 
 def used_nonce(request):
@@ -113,14 +129,16 @@ class PublicPageCacheMiddleware:
             # Not "*": it would answer 304 for an address with no page (a draft's 404).
             return etag in parse_etags(if_none_match)
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-        return bool(changed_at and since and int(changed_at.timestamp()) <= since)
+        # Strictly before: a date names a whole second, and a change within the second a
+        # client was given may be newer than its copy (last_modified()).
+        return bool(changed_at and since and changed_at.timestamp() < since)
 
     @staticmethod
     def validate(response, etag, changed_at):
         if response.status_code in (200, 304):
             response["ETag"] = etag
             if changed_at:
-                response["Last-Modified"] = http_date(changed_at.timestamp())
+                response["Last-Modified"] = http_date(last_modified(changed_at))
         # Stored, but checked with the server before each reuse: an unpublished record
         # disappears at once.
         patch_cache_control(response, public=True, no_cache=True)

@@ -1,9 +1,13 @@
 """Public pages answer conditional requests and are cached until any record changes."""
 
+import math
+import time
+
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cooperation import registry_version
 from cooperation.models import Delegation, Status
 
 
@@ -24,10 +28,30 @@ def test_matching_etag_answers_304_without_rendering(client, world):
     assert len(queries) == 1  # the registry version, nothing else
 
 
-def test_if_modified_since_answers_304(client, world):
+def changed_at_micros(monkeypatch, seconds):
+    monkeypatch.setattr(registry_version, "_now_micros", lambda: int(seconds * 1_000_000))
+    registry_version.bump()
+
+
+def test_if_modified_since_answers_304(client, world, monkeypatch):
+    changed_at_micros(monkeypatch, time.time() - 10.4)
     last_modified = client.get("/programs/")["Last-Modified"]
     response = client.get("/programs/", headers={"if-modified-since": last_modified})
     assert response.status_code == 304
+
+
+def test_a_second_change_within_the_same_second_is_never_hidden_by_a_304(
+    client, world, monkeypatch
+):
+    # Two edits 0.5 s apart, within one whole second: a client that fetched the page between
+    # them holds the first version, and its If-Modified-Since must not get a 304.
+    start = math.floor(time.time()) + 0.2
+    changed_at_micros(monkeypatch, start)
+    first = client.get("/programs/")
+    Delegation.objects.filter(pk=world.published.pk).update(title="Second title")
+    changed_at_micros(monkeypatch, start + 0.5)
+    response = client.get("/programs/", headers={"if-modified-since": first["Last-Modified"]})
+    assert response.status_code == 200
 
 
 def test_changed_record_answers_200_to_an_old_etag(client, world):
