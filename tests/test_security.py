@@ -410,3 +410,26 @@ def test_client_errors_show_the_sites_pages_and_nothing_else(production, world, 
     assert forbidden.status_code == 403
     assert "security token" in forbidden.text
     assert_reveals_nothing(forbidden)
+
+
+def test_static_files_are_collected_with_hashed_names_and_compressed(tmp_path):
+    # Hashed names let whitenoise send them with a far-future expiry; the .gz and .br copies
+    # are sent to browsers that accept them.
+    env = {
+        "PATH": os.environ["PATH"],
+        **PRODUCTION_ENV,
+        "DJANGO_STATIC_ROOT": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    css = sorted(path.name for path in (tmp_path / "cooperation").glob("site.*.css*"))
+    assert len(css) >= 2, css
+    assert re.fullmatch(r"site\.[0-9a-f]{12}\.css", css[0])
+    assert f"{css[0]}.gz" in css
+    assert (tmp_path / "staticfiles.json").is_file()
