@@ -803,12 +803,16 @@ class PublishableAdmin(RecordAdmin):
     def take_step(self, request, records, step, done, left=(), why="", level=messages.ERROR):
         """Apply `step` to each of `records` and save them one by one (so each change is
         logged and kept in the history), refresh the visits they touch, and tell the user
-        what was `done` and which records were `left` as they were, and `why`."""
-        for record in records:
-            step(record)
-            record.save()
-            self.log_change(request, record, f"{done.capitalize()}.")
-        refresh_visits(visits_naming(*records))
+        what was `done` and which records were `left` as they were, and `why`.
+
+        One transaction: a published visit is never left without its search text and
+        event-index rows, whatever happens between the saves and the refresh."""
+        with transaction.atomic():
+            for record in records:
+                step(record)
+                record.save()
+                self.log_change(request, record, f"{done.capitalize()}.")
+            refresh_visits(visits_naming(*records))
         if records:
             self.message_user(request, f"{self.counted(records)} {done}.")
         if left:

@@ -647,3 +647,20 @@ def test_editor_returns_a_record_in_review_to_draft(login, world):
     event = reload(world.draft)
     assert event.status == Status.DRAFT
     assert event.published_at is None and event.published_by is None
+
+
+def test_a_publication_that_cannot_finish_changes_nothing(login, world, client, monkeypatch):
+    # The search text and event index are rebuilt in the same transaction as the saves: if
+    # the rebuild fails, the visit stays a draft instead of being public but unlisted.
+    def broken(ids):
+        raise RuntimeError("the event index could not be written")
+
+    monkeypatch.setattr("cooperation.admin.refresh_visits", broken)
+    publisher = login("publisher")
+    publisher.raise_request_exception = False
+    response = run_action(publisher, Delegation, "publish", [world.draft])
+    assert response.status_code == 500
+    world.draft.refresh_from_db()
+    assert world.draft.status == Status.DRAFT and world.draft.published_at is None
+    client.logout()
+    assert client.get("/events/draft-visit/").status_code == 404
