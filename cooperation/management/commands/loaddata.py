@@ -4,7 +4,8 @@ search text of every visit it touched, both inside the same transaction as the l
 loaddata saves raw rows and calls no model code, so simple-history records nothing by
 itself. Each record the load creates or changes gets one historical row whose reason names
 the fixture and who imported it; a record the fixture holds unchanged gets none, so loading
-the same fixture twice leaves the history as it leaves the records.
+the same fixture twice leaves the history as it leaves the records. A backup brings the
+records' own history along: `restore` loads it with --no-import-history, which adds none.
 
 A fixture loads whole or not at all: any error rolls back every record, history row and
 search row of the load, and is reported as a CommandError naming the record at fault (its
@@ -43,12 +44,19 @@ class Command(loaddata.Command):
             help="Who is importing, as the change history should name them "
             "(default: the operating-system user running the command).",
         )
+        parser.add_argument(
+            "--no-import-history",
+            action="store_true",
+            help="Record no import in the history: for a backup, whose fixtures bring the "
+            "records' own history (manage.py restore).",
+        )
 
     def handle(self, *fixture_labels, **options):
         self.loaded_records = []
         # (record, its history state before the load or None if new, fixture name)
         self.imports = []
         self.importer = options["importer"] or os_user()
+        self.records_imports = not options["no_import_history"]
         # (fixture label, position in it, record) of each saved record.
         self.saved_from = []
         using = options["database"]
@@ -103,7 +111,7 @@ class Command(loaddata.Command):
         for field, value in unresolved_required_references(obj, self.using):
             unknown = unknown_reference(field, value, "earlier in the fixture")
             raise CommandError(f"{self.where(self.position)}: {unknown}.")
-        tracked = has_history(type(record))
+        tracked = self.records_imports and has_history(type(record))
         before = stored_state(record, self.using) if tracked else None
         # Setting many-to-many fields is no raw save: simple-history would record a row of
         # its own for it, without the import's reason. record_imports() writes the one row.
