@@ -23,7 +23,6 @@ named in a fixture would not exist, or would be someone else, on another install
 The CSV export writes what a changelist shows, column for column, for the rows selected.
 """
 
-import csv
 import datetime as dt
 import io
 import tempfile
@@ -63,7 +62,7 @@ from .models import (
     Workshop,
     WorkshopCitation,
 )
-from .views import _Echo
+from .views import csv_lines
 
 # Every kind of record a fixture can hold. Derived data (the event index, search text)
 # is rebuilt where the fixture is loaded and never travels.
@@ -258,8 +257,12 @@ def ordered_models(models):
     return serializers.sort_dependencies([(None, list(models))])
 
 
-def rows(records, using=DEFAULT_DB_ALIAS):
-    """The records ({model: ids}) as model instances, in the order of a loadable fixture."""
+def rows(records, using=DEFAULT_DB_ALIAS, accounts=False):
+    """The records ({model: ids}) as model instances, in the order of a loadable fixture.
+
+    With `accounts`, links to this installation's accounts are kept: a backup returns the
+    records to the installation they came from (cooperation/backups.py).
+    """
     for model in ordered_models(records):
         ids = records[model]
         hidden = [
@@ -267,9 +270,12 @@ def rows(records, using=DEFAULT_DB_ALIAS):
             for field in model._meta.concrete_fields
             if not field.serialize and not field.primary_key
         ]
+        outside = account_links(model)
+        # Kept, an account is written as its natural key (the username): read with the row.
+        kept = [field.name for field in outside] if accounts else []
         queryset = (
             model._base_manager.using(using)
-            .select_related(*natural_key_paths(model))
+            .select_related(*natural_key_paths(model), *kept)
             .prefetch_related(*(field.name for field, many in links(model) if many))
             .defer(*hidden)
         )
@@ -279,10 +285,10 @@ def rows(records, using=DEFAULT_DB_ALIAS):
             found = queryset.order_by("pk").iterator(chunk_size=2000)
         else:
             found = in_order(queryset, ids if isinstance(ids, list) else sorted(ids))
-        outside = account_links(model)
         for obj in found:
-            for field in outside:
-                setattr(obj, field.attname, None)
+            if not accounts:
+                for field in outside:
+                    setattr(obj, field.attname, None)
             yield obj
 
 
@@ -439,14 +445,10 @@ def export_csv(modeladmin, request, queryset):
     show, a chunk of rows at a time.
     """
     names, headings = changelist_columns(modeladmin, request)
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(headings)
-        for obj in queryset.iterator(chunk_size=CHUNK):
-            yield writer.writerow(changelist_row(modeladmin, obj, names))
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    rows = (changelist_row(modeladmin, obj, names) for obj in queryset.iterator(chunk_size=CHUNK))
+    response = StreamingHttpResponse(
+        csv_lines(headings, rows), content_type="text/csv; charset=utf-8"
+    )
     filename = f"{slugify(queryset.model._meta.verbose_name_plural)}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
