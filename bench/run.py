@@ -8,17 +8,25 @@ changed. Writes bench/results/results.json and results.md (ignored by git).
 Environment: BENCH_SIZES="1k:1000,1M:1000000" (label:delegations, smallest first),
 BENCH_REQUESTS (per page, default 50), BENCH_LOAD_SECONDS (per target, default 15),
 BENCH_SKIP_LOAD=1 to skip the gunicorn part.
+
+Last, the load test under edits (edit_load, with bench/editor.py and bench/editload.lua)
+runs on a copy of the smallest database; BENCH_EDITLOAD_SECONDS (default 30, at most 60),
+BENCH_EDITLOAD_CONNECTIONS (default 4), BENCH_EDIT_INTERVAL (seconds between two edits,
+default 0.1). BENCH_ONLY=editload runs that part alone and keeps the other figures of
+results.json. Any 5xx, failed request, lost edit or stale page makes the run fail.
 """
 
 import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -145,12 +153,9 @@ def wrk(url, seconds, header=None):
     }
 
 
-def load_test(name, event_slug):
-    """gunicorn, 2 workers, production settings with the page cache on; a bounded load."""
-    if not ensure_wrk():
-        return {"skipped": "wrk is not installed (apt-get install wrk)"}
-    seconds = int(os.environ.get("BENCH_LOAD_SECONDS", "15"))
-    env = production_env(database_url(name), cache="locmem://")
+def start_gunicorn(env, log=None):
+    """gunicorn with 2 workers on a free port of 127.0.0.1, once it answers /events/.
+    Returns the process, the base URL and that first page."""
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
@@ -170,14 +175,34 @@ def load_test(name, event_slug):
         cwd=ROOT,
         env=env,
         start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
     )
-    try:
-        for _ in range(100):
-            try:
-                page = urllib.request.urlopen(f"{base}/events/", timeout=5)
+    for _ in range(100):
+        try:
+            return server, base, urllib.request.urlopen(f"{base}/events/", timeout=5)
+        except OSError:
+            if server.poll() is not None:
                 break
-            except OSError:
-                time.sleep(0.2)
+            time.sleep(0.2)
+    stop_gunicorn(server)
+    raise RuntimeError("gunicorn did not answer /events/")
+
+
+def stop_gunicorn(server):
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def load_test(name, event_slug):
+    """gunicorn, 2 workers, production settings with the page cache on; a bounded load."""
+    if not ensure_wrk():
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    seconds = int(os.environ.get("BENCH_LOAD_SECONDS", "15"))
+    env = production_env(database_url(name), cache="locmem://")
+    server, base, page = start_gunicorn(env)
+    try:
         body = page.read()
         etag = page.headers["ETag"]
         # The floor: whitenoise serving a static file the size of the list page.
@@ -194,12 +219,141 @@ def load_test(name, event_slug):
             "event page": wrk(f"{base}/events/{event_slug}/", seconds),
         }
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_gunicorn(server)
     floor_rps = results["static file (floor)"]["rps"]
     for row in results.values():
         row["ratio_to_floor"] = row["rps"] / floor_rps
     return results
+
+
+def edit_load(template):
+    """The load test under edits: gunicorn (2 workers, page cache on) answers a bounded
+    `wrk` load of public pages while bench/editor.py, a process of its own, edits and
+    publishes records through the ORM and the admin's workflow actions. Runs on a copy of
+    `template`, dropped afterwards. Afterwards every edit is checked in the database and,
+    over HTTP, on its public page and in the search. Any 5xx, failed request, unexpected
+    status, lost edit or stale page is listed under "failures"."""
+    if not ensure_wrk():
+        return {"failures": ["wrk is not installed (apt-get install wrk)"]}
+    seconds = min(int(os.environ.get("BENCH_EDITLOAD_SECONDS", "30")), 60)
+    # Two waiting per worker keeps both busy; more would only add queueing to the latency.
+    connections = int(os.environ.get("BENCH_EDITLOAD_CONNECTIONS", "4"))
+    name = "bench_editload"
+    work = RESULTS / "editload"
+    work.mkdir(parents=True, exist_ok=True)
+    plan, edits, targets = work / "plan.json", work / "edits.json", work / "targets.txt"
+    checked = work / "verified.json"
+    with psycopg.connect(conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    env = production_env(database_url(name), cache="locmem://")
+    env["BENCH_EDIT_RUN"] = secrets.token_hex(3)
+    print(f"Load under edits: {seconds} s on a copy of {template}", file=sys.stderr)
+    try:
+        editor = [PYTHON, "bench/editor.py"]
+        subprocess.run([*editor, "plan", plan], cwd=ROOT, env=env, check=True)
+        mix = json.loads(plan.read_text())["targets"]
+        targets.write_text("".join(f"{kind} {path}\n" for kind, path in mix))
+        with open(work / "gunicorn.log", "w") as log, open(work / "editor.log", "w") as said:
+            server, base, _ = start_gunicorn(env, log)
+            editing = None
+            try:
+                env["BENCH_BASE_URL"] = base
+                editing = subprocess.Popen(
+                    [*editor, "edit", plan, edits],
+                    cwd=ROOT,
+                    env=env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                # Django's log shares the editor's stdout: read to its "ready", then keep
+                # draining the pipe to the log file, so that it never fills and blocks.
+                for line in editing.stdout:
+                    if line.strip() == "ready":
+                        break
+                    said.write(line)
+                else:
+                    raise RuntimeError("the editor did not start")
+                drain = threading.Thread(target=said.writelines, args=(editing.stdout,))
+                drain.start()
+                # Each thread one connection: editload.lua matches responses to requests.
+                load = subprocess.Popen(
+                    ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s"]
+                    + ["--timeout", "5s", "-s", "bench/editload.lua", base, "--", str(targets)],
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                # The editor stops a second before the load does: every edit is under load.
+                editing.stdin.write(f"{time.time() + seconds - 1}\n")
+                editing.stdin.close()
+                out, _ = load.communicate(timeout=seconds + 60)
+                editor_status = editing.wait(timeout=60)
+                drain.join()
+                subprocess.run(
+                    [*editor, "verify", plan, edits, checked],
+                    cwd=ROOT,
+                    env=env,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
+            finally:
+                if editing and editing.poll() is None:
+                    editing.kill()
+                    editing.wait()
+                stop_gunicorn(server)
+    finally:
+        with psycopg.connect(conninfo("postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    wrk_line = next(line for line in out.splitlines() if line.startswith("EDITLOAD "))
+    figures = json.loads(wrk_line.removeprefix("EDITLOAD "))
+    verified = json.loads(checked.read_text())
+    statuses = dict(sorted(figures["statuses"].items()))
+    latency = {key: value / 1000 for key, value in figures["latency_us"].items()}
+    errors = figures["errors"]
+    failed = {kind: errors[kind] for kind in ("connect", "read", "write", "timeout")}
+    server_errors = sum(n for status, n in statuses.items() if status.startswith("5"))
+    unexpected = {s: n for s, n in statuses.items() if s not in ("200", "304") and s[0] != "5"}
+    result = {
+        "tool": f"wrk, {connections} threads of one connection each, bench/editload.lua",
+        "database": f"a copy of {template}",
+        "seconds": seconds,
+        "targets": len(mix),
+        "requests": figures["requests"],
+        "rps": figures["requests"] / (figures["duration_us"] / 1e6),
+        "latency_ms": latency,
+        "statuses": statuses,
+        "5xx": server_errors,
+        "failed": failed,
+        "edits": verified,
+        "editor_exit_status": editor_status,
+    }
+    failures = []
+    if server_errors:
+        failures.append(f"{server_errors} responses with a 5xx status: {statuses}")
+    if sum(failed.values()):
+        failures.append(f"{sum(failed.values())} failed requests: {failed}")
+    if unexpected:
+        failures.append(f"statuses other than 200 and 304 in the load: {unexpected}")
+    if verified["editor_error"] or editor_status:
+        failures.append(f"the editor failed: {verified['editor_error']}")
+    if verified["lost"]:
+        failures.append(f"lost edits: {verified['lost']}")
+    stale = verified["stale_right_after_edit"] + verified["stale_after"]
+    if stale:
+        failures.append(f"stale or wrong public pages: {stale}")
+    for header, answers in verified["revalidated_after_edit"].items():
+        if answers.get("304"):
+            failures.append(f"304 to an {header} from before an edit (stale page)")
+    if not verified["made"]:
+        failures.append("the editor made no edit")
+    result["failures"] = failures
+    result["warnings"] = []
+    logged = (work / "gunicorn.log").read_text().splitlines()
+    levels = ('"level": "ERROR"', '"level": "CRITICAL"', "[ERROR]", "[CRITICAL]")
+    result["server_log_errors"] = [line for line in logged if any(x in line for x in levels)]
+    return result
 
 
 def table(measured):
@@ -234,7 +388,84 @@ def load_table(load):
     return "\n".join(lines)
 
 
+def edit_load_report(result):
+    if "requests" not in result:
+        return "\n".join(f"- {failure}" for failure in result["failures"])
+    latency, edits = result["latency_ms"], result["edits"]
+    failed = sum(result["failed"].values())
+    kinds = ", ".join(f"{n} {kind}" for kind, n in edits["by_kind"].items())
+    lines = [
+        f"{result['tool']}, {result['seconds']} s over {result['targets']} addresses (lists, "
+        "filters, event and programme pages, conditional requests), against "
+        f"{result['database']}, while bench/editor.py edits and publishes.",
+        "",
+        "| requests | requests/s | p50 | p90 | p99 | max | 5xx | failed | statuses |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| {result['requests']} | {result['rps']:.0f} | {latency['p50']:.1f} ms "
+        f"| {latency['p90']:.1f} ms | {latency['p99']:.1f} ms | {latency['max']:.1f} ms "
+        f"| {result['5xx']} | {failed} | "
+        + ", ".join(f"{status}: {n}" for status, n in result["statuses"].items())
+        + " |",
+        "",
+        f"- edits: {edits['made']} made ({kinds}) on {edits['records']} records, "
+        f"{edits['verified']} verified in the database and "
+        f"on their public pages; {len(edits['lost'])} lost; "
+        f"{len(edits['stale_right_after_edit']) + len(edits['stale_after'])} stale pages",
+        f"- an edit's save, p50 {edits['write_ms_p50']} ms, max {edits['write_ms_max']} ms",
+        "- /events/ requested after each edit with the validators from before it: "
+        + "; ".join(
+            f"{header}: " + ", ".join(f"{n}× {status}" for status, n in counts.items())
+            for header, counts in edits["revalidated_after_edit"].items()
+        ),
+    ]
+    lines += [f"- WARNING: {warning}" for warning in result.get("warnings", [])]
+    lines += [f"- FAILED: {failure}" for failure in result["failures"]]
+    return "\n".join(lines)
+
+
+def report(data):
+    """results.md from results.json's data; a part not in `data` is left out."""
+    labels = [label for label, _ in sizes()]
+    sections = []
+    measured = data.get("pages", {})
+    if all(label in measured for label in labels):
+        largest_label = labels[-1]
+        sections += [
+            "## Server time per page (in-process, page cache off, 2 cores)",
+            table(measured),
+            f"## gunicorn, 2 workers, {largest_label} delegations, page cache on",
+            load_table(data["load"]),
+            "## Build and export",
+            "\n".join(
+                f"- generate_records for {label}: {seconds:.0f} s"
+                for label, seconds in data["build_seconds"].items()
+            ),
+            f"- full CSV export at {largest_label}: "
+            + json.dumps(measured[largest_label].get("full_export", {})),
+        ]
+    if "edit_load" in data:
+        sections += [
+            f"## Under edits: gunicorn, 2 workers, {data['edit_load'].get('size', '')} "
+            "delegations, page cache on",
+            edit_load_report(data["edit_load"]),
+        ]
+    return "\n\n".join(sections)
+
+
+def ready(delegations):
+    """The benchmark database of that size, built if needed and migrated."""
+    name = f"bench_{delegations}"
+    if not is_built(name, delegations):
+        build(name, delegations)
+    manage(database_url(name), "migrate", "--noinput", "-v0")
+    with psycopg.connect(conninfo(name)) as conn:
+        return name, conn.execute("SELECT seconds FROM bench_built").fetchone()[0]
+
+
 def main():
+    only = os.environ.get("BENCH_ONLY", "")
+    if only not in ("", "editload"):
+        sys.exit(f"BENCH_ONLY={only!r}: the part that runs alone is editload")
     RESULTS.mkdir(parents=True, exist_ok=True)
     # Production settings serve hashed static names from the collected manifest.
     subprocess.run(
@@ -243,39 +474,38 @@ def main():
         env=production_env(database_url("postgres")),
         check=True,
     )
-    measured, built = {}, {}
-    for label, delegations in sizes():
-        name = f"bench_{delegations}"
-        if not is_built(name, delegations):
-            build(name, delegations)
-        manage(database_url(name), "migrate", "--noinput", "-v0")
-        with psycopg.connect(conninfo(name)) as conn:
-            built[label] = conn.execute("SELECT seconds FROM bench_built").fetchone()[0]
-        measured[label] = measure(name, label)
-    largest_label, largest = sizes()[-1]
-    load = {"skipped": "BENCH_SKIP_LOAD=1"}
-    if os.environ.get("BENCH_SKIP_LOAD") != "1":
-        load = load_test(f"bench_{largest}", measured[largest_label]["entities"]["event"])
-    report = "\n\n".join(
-        [
-            "## Server time per page (in-process, page cache off, 2 cores)",
-            table(measured),
-            f"## gunicorn, 2 workers, {largest_label} delegations, page cache on",
-            load_table(load),
-            "## Build and export",
-            "\n".join(
-                f"- generate_records for {label}: {seconds:.0f} s"
-                for label, seconds in built.items()
-            ),
-            f"- full CSV export at {largest_label}: "
-            + json.dumps(measured[largest_label].get("full_export", {})),
-        ]
-    )
-    print(report)
-    (RESULTS / "results.md").write_text(report + "\n")
-    (RESULTS / "results.json").write_text(
-        json.dumps({"pages": measured, "load": load, "build_seconds": built}, indent=1)
-    )
+    data = {}
+    if only == "editload":
+        # The other parts' figures stay as the last full run left them.
+        if (RESULTS / "results.json").exists():
+            data = json.loads((RESULTS / "results.json").read_text())
+    else:
+        measured, built = {}, {}
+        for label, delegations in sizes():
+            name, built[label] = ready(delegations)
+            measured[label] = measure(name, label)
+        largest_label, largest = sizes()[-1]
+        load = {"skipped": "BENCH_SKIP_LOAD=1"}
+        if os.environ.get("BENCH_SKIP_LOAD") != "1":
+            load = load_test(f"bench_{largest}", measured[largest_label]["entities"]["event"])
+        data.update({"pages": measured, "load": load, "build_seconds": built})
+    # Edits go to a copy of the smallest database; the others stay as built.
+    smallest_label, smallest = sizes()[0]
+    name, _ = ready(smallest)
+    data["edit_load"] = {"size": smallest_label, **edit_load(name)}
+    text = report(data)
+    print(text)
+    (RESULTS / "results.md").write_text(text + "\n")
+    (RESULTS / "results.json").write_text(json.dumps(data, indent=1))
+    for warning in data["edit_load"].get("warnings", []):
+        print(f"WARNING (load under edits): {warning}", file=sys.stderr)
+    failures = data["edit_load"]["failures"]
+    if failures:
+        for failure in failures:
+            print(f"FAILED (load under edits): {failure}", file=sys.stderr)
+        for line in data["edit_load"].get("server_log_errors", []):
+            print(f"server log: {line}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,428 @@
+"""The staff side of the load test under edits (bench/run.py, edit_load).
+
+A publisher's work, done through the ORM and the admin's own workflow actions while
+gunicorn serves the public pages under load. Three steps, each a process of its own
+(settings are read once), against a copy of a benchmark database:
+
+    python bench/editor.py plan PLAN.json            what to request and what to edit
+    python bench/editor.py edit PLAN.json LOG.json   edits until told to stop (see below)
+    python bench/editor.py verify PLAN.json LOG.json OUTPUT.json
+
+`edit` prints "ready" once Django is set up, then reads one line from stdin: the Unix
+time at which to stop. It writes every edit to LOG.json as it was made (record, the
+unique marker it carries, the status it must have) and, right after each one, asks
+gunicorn for the public page as an anonymous visitor: a page cached before the edit must
+not be served after it. `verify` then checks every edit against the database and, over
+HTTP, against the public pages and the search.
+
+Edits, in turn: a published visit gets a new title; a draft or a visit in review gets a
+new title, is submitted for review and published; a published programme gets a new
+title (its visits' search text names it); a published visit gets a new title and is
+returned to draft; a new visit is added with a source and published. Each edit is
+saved as the admin saves it: a form's save in one transaction with the history and the
+search text and event index of the visits concerned rebuilt after it
+(RecordAdmin.save_related), and the workflow's steps through PublishableAdmin's actions.
+"""
+
+import json
+import os
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib import admin  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.contrib.messages.storage.cookie import CookieStorage  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.db.models import Exists, OuterRef  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from measure import pick_entities  # noqa: E402
+from simple_history.models import HistoricalRecords  # noqa: E402
+
+from cooperation.admin import refresh_visits, visits_naming  # noqa: E402
+from cooperation.history.records import one_row_per_record  # noqa: E402
+from cooperation.models import (  # noqa: E402
+    CooperationProgram,
+    Delegation,
+    DelegationCitation,
+    EventTerm,
+    Status,
+)
+
+BASE = os.environ.get("BENCH_BASE_URL", "")
+# Pause between two edits, in seconds (each edit is also followed by its page checks).
+INTERVAL = float(os.environ.get("BENCH_EDIT_INTERVAL", "0.1"))
+KINDS = ("retitle", "publish", "programme", "unpublish", "create")
+PUBLISHER = "bench-publisher"
+# Newest visits: on the first page of /events/ and in the load's mix of event pages.
+MIX_EVENTS = 12
+# The page whose validators are taken before each edit and tried after it.
+PROBE = "/events/"
+
+
+# --- plan ---------------------------------------------------------------------------------
+
+
+def plan(output):
+    e = pick_entities()
+    published = Delegation.objects.published().order_by("-start_date", "-id")
+    newest = list(published.values_list("slug", flat=True)[:40])
+    programmes = list(
+        CooperationProgram.objects.published().order_by("id").values_list("slug", flat=True)[:30]
+    )
+    if e["program"] not in programmes:
+        programmes[0] = e["program"]
+    get = [
+        "/",
+        "/events/",
+        "/events/",
+        "/events/",
+        f"/events/?q={e['common']}",
+        f"/events/?program={e['program']}",
+        f"/events/?organization={e['organization']}",
+        f"/events/?country={e['country']}",
+        f"/events/?topic={e['topic']}",
+        f"/events/?place={e['place']}",
+        f"/events/?year={e['year']}",
+        "/events/?visit_type=study",
+        "/events/?sort=title",
+        "/events/?page=2",
+        "/programs/",
+        "/feeds/events.atom",
+        *(f"/events/{slug}/" for slug in newest[:MIX_EVENTS]),
+        *(f"/programs/{slug}/" for slug in programmes[:3]),
+    ]
+    conditional = [
+        ("inm", "/events/"),
+        ("inm", f"/events/?program={e['program']}"),
+        ("inm", f"/events/{newest[0]}/"),
+        ("inm", f"/events/{newest[1]}/"),
+        ("inm", f"/programs/{programmes[0]}/"),
+        ("ims", "/events/"),
+        ("ims", f"/events/{newest[2]}/"),
+        ("ims", "/programs/"),
+    ]
+    # Interleaved, so that every stretch of the cycle mixes lists, pages and validators.
+    targets = [("get", path) for path in get]
+    for i, item in enumerate(conditional):
+        targets.insert(i * 4 + 2, item)
+    unpublishable = list(
+        published.exclude(slug__in=newest).order_by("id").values_list("slug", flat=True)[::7]
+    )
+    unpublished = list(
+        Delegation.objects.exclude(status=Status.PUBLISHED)
+        .filter(citations_exist())
+        .order_by("id")
+        .values_list("slug", flat=True)
+    )
+    publisher = get_user_model().objects.filter(username=PUBLISHER).first()
+    if publisher is None:
+        publisher = get_user_model().objects.create_user(PUBLISHER, is_staff=True)
+        publisher.groups.add(Group.objects.get(name="Publishers"))
+    Path(output).write_text(
+        json.dumps(
+            {
+                "targets": targets,
+                "pools": {
+                    "retitle": newest,
+                    "publish": unpublished,
+                    "programme": programmes,
+                    "unpublish": unpublishable,
+                    # The visit whose parties, place and source a new visit takes.
+                    "create": published.exclude(slug__in=newest)
+                    .filter(citations_exist())
+                    .values_list("slug", flat=True)
+                    .first(),
+                },
+            },
+            indent=1,
+        )
+    )
+
+
+def citations_exist():
+    return Exists(DelegationCitation.objects.filter(delegation=OuterRef("pk")))
+
+
+# --- edit ---------------------------------------------------------------------------------
+
+
+class Editor:
+    def __init__(self, pools, run):
+        self.pools = pools
+        self.used = dict.fromkeys(pools, 0)
+        self.run = run
+        self.count = 0
+        self.user = get_user_model().objects.get(username=PUBLISHER)
+        self.request = RequestFactory().post("/admin/")
+        self.request.user = self.user
+        # What HistoryRequestMiddleware does: the history names the publisher.
+        HistoricalRecords.context.request = self.request
+
+    def marker(self):
+        # One search word, unique to the run and the edit.
+        self.count += 1
+        return f"bench{self.run}e{self.count:04d}"
+
+    def take(self, kind):
+        pool = self.pools[kind]
+        item = pool[self.used[kind] % len(pool)]
+        self.used[kind] += 1
+        return item
+
+    def action(self, model, name, record):
+        """Run one of PublishableAdmin's workflow actions on one record, as the changelist
+        does; return what it told the user."""
+        model_admin = admin.site._registry[model]
+        self.request._messages = CookieStorage(self.request)
+        getattr(model_admin, name)(self.request, model.objects.filter(pk=record.pk))
+        return [str(message) for message in self.request._messages]
+
+    def save_form(self, record, **changes):
+        """Change fields and save as the admin's change form does."""
+        with transaction.atomic(), one_row_per_record():
+            stored = type(record)._base_manager.get(pk=record.pk)
+            before = visits_naming(stored)
+            for name, value in changes.items():
+                setattr(record, name, value)
+            record.full_clean()
+            record.save()
+            refresh_visits(before | visits_naming(record))
+
+    def edit(self, kind):
+        marker = self.marker()
+        if kind == "programme":
+            record = CooperationProgram.objects.get(slug=self.take(kind))
+            fetch(record.get_absolute_url())  # a worker caches the page as it was
+            self.save_form(record, title=f"{strip(record.title)} [{marker}]")
+            return entry(kind, record, marker, Status.PUBLISHED, self.count)
+        if kind == "create":
+            record = self.create(marker)
+        else:
+            record = Delegation.objects.get(slug=self.take(kind))
+            fetch(record.get_absolute_url())
+            self.save_form(record, title=f"{strip(record.title)} [{marker}]")
+        said = []
+        if kind == "publish" and record.status == Status.DRAFT:
+            said += self.action(Delegation, "submit_for_review", record)
+        if kind in ("publish", "create"):
+            said += self.action(Delegation, "publish", record)
+        if kind == "unpublish":
+            said += self.action(Delegation, "return_to_draft", record)
+        expected = Status.DRAFT if kind == "unpublish" else Status.PUBLISHED
+        return {**entry(kind, record, marker, expected, self.count), "said": said}
+
+    def create(self, marker):
+        model = Delegation.objects.get(slug=self.pools["create"])
+        citation = DelegationCitation.objects.filter(delegation=model).first()
+        record = Delegation(
+            title=f"Working visit added under load [{marker}]",
+            slug=f"visit-{marker}",
+            sending_organization=model.sending_organization,
+            host_organization=model.host_organization,
+            program=model.program,
+            visit_type=model.visit_type,
+            start_date=timezone.localdate(),
+            location=model.location,
+            summary=f"Recorded while the site was under load ({marker}).",
+        )
+        with transaction.atomic(), one_row_per_record():
+            record.full_clean()
+            record.save()
+            DelegationCitation.objects.create(delegation=record, source=citation.source)
+            refresh_visits(visits_naming(record))
+        return record
+
+
+def strip(title):
+    """The title without the marker of an earlier edit."""
+    return title.split(" [bench", 1)[0]
+
+
+def entry(kind, record, marker, status, n):
+    return {
+        "n": n,
+        "kind": kind,
+        "model": type(record).__name__,
+        "id": record.pk,
+        "slug": record.slug,
+        "marker": marker,
+        "status": str(status),
+        "title": f"{strip(record.title)} [{marker}]" if kind != "create" else record.title,
+        "url": record.get_absolute_url(),
+    }
+
+
+def edit(plan_file, log_file):
+    pools = json.loads(Path(plan_file).read_text())["pools"]
+    editor = Editor(pools, run=os.environ.get("BENCH_EDIT_RUN", "x"))
+    print("ready", flush=True)
+    stop_at = float(sys.stdin.readline())
+    edits, error = [], None
+    try:
+        while time.time() < stop_at:
+            kind = KINDS[len(edits) % len(KINDS)]
+            validators = fetch_validators(PROBE)
+            start = time.perf_counter()
+            made = editor.edit(kind)
+            made["write_ms"] = round((time.perf_counter() - start) * 1000, 1)
+            made["at"] = time.time()
+            # Read-your-write: the first anonymous requests after the commit.
+            made["check"] = public_state(made)
+            made["revalidation"] = revalidate(PROBE, *validators)
+            edits.append(made)
+            time.sleep(INTERVAL)
+    except Exception:
+        error = traceback.format_exc()
+        print(error, file=sys.stderr)
+    Path(log_file).write_text(json.dumps({"edits": edits, "error": error}, indent=1))
+    return 1 if error else 0
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def fetch(path, headers=None):
+    """(status, body, headers) of an anonymous GET through gunicorn; status 0 when it
+    failed."""
+    request = urllib.request.Request(BASE + path, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode(), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace"), error.headers
+    except OSError as error:
+        return 0, str(error), {}
+
+
+def fetch_validators(path):
+    status, _, headers = fetch(path)
+    return headers.get("ETag"), headers.get("Last-Modified")
+
+
+def revalidate(path, etag, last_modified):
+    """How the page cached before an edit revalidates after it: every edit changes every
+    page's validators, so each kind of conditional request must now get 200, not 304."""
+    result = {}
+    for header, value in (("If-None-Match", etag), ("If-Modified-Since", last_modified)):
+        if value:
+            result[header] = fetch(path, {header: value})[0]
+    return result
+
+
+def public_state(made):
+    """What the public sees of an edit: its page, and a search for its marker."""
+    problems = []
+    status, body, _ = fetch(made["url"])
+    if status >= 500 or status == 0:
+        problems.append(f"{made['url']} answered {status or body}")
+    elif made["status"] == Status.PUBLISHED:
+        if status != 200:
+            problems.append(f"{made['url']} answered {status}, not 200")
+        elif made["marker"] not in body:
+            problems.append(f"{made['url']} does not show {made['marker']} (stale)")
+    elif status != 404:
+        problems.append(f"{made['url']} answered {status} for a draft, not 404")
+    search = f"/events/?q={made['marker']}"
+    status, body, _ = fetch(search)
+    if status != 200:
+        problems.append(f"{search} answered {status or body}")
+    else:
+        listed = f'href="/events/{made["slug"]}/"' in body
+        if made["model"] == "CooperationProgram":
+            # A programme's title is found through its published visits' search text.
+            slugs = Delegation.objects.published().filter(program_id=made["id"])
+            wanted = any(
+                f'href="/events/{slug}/"' in body for slug in slugs.values_list("slug", flat=True)
+            )
+            listed = wanted or not slugs.exists()
+        elif made["status"] != Status.PUBLISHED:
+            listed = not listed
+        if not listed:
+            problems.append(f"{search} is wrong about {made['slug']} (stale search)")
+    return problems
+
+
+def stored_state(made):
+    """What the database holds of an edit."""
+    model = CooperationProgram if made["model"] == "CooperationProgram" else Delegation
+    record = model.objects.filter(pk=made["id"]).first()
+    if record is None:
+        return [f"{made['model']} {made['id']} is gone"]
+    problems = []
+    if record.title != made["title"]:
+        problems.append(f"{made['model']} {made['id']} has title {record.title!r}")
+    if record.status != made["status"]:
+        problems.append(f"{made['model']} {made['id']} is {record.status}, not {made['status']}")
+    if model is Delegation:
+        terms = EventTerm.objects.filter(delegation_id=record.pk).exists()
+        found = Delegation.objects.published().search(made["marker"]).filter(pk=record.pk)
+        if made["status"] == Status.PUBLISHED and not (terms and found.exists()):
+            problems.append(f"visit {record.pk} lacks its event index rows or search text")
+        if made["status"] != Status.PUBLISHED and terms:
+            problems.append(f"draft visit {record.pk} still has event index rows")
+    return problems
+
+
+def verify(plan_file, log_file, output):
+    log = json.loads(Path(log_file).read_text())
+    edits = log["edits"]
+    # A record edited twice (a pool used up and begun again) must show its last edit.
+    last = {}
+    for made in edits:
+        last[(made["model"], made["id"])] = made
+    lost, stale, verified = [], [], 0
+    for key, made in last.items():
+        problems = stored_state(made)
+        lost += problems
+        if not problems:
+            verified += sum(1 for earlier in edits if (earlier["model"], earlier["id"]) == key)
+        stale += public_state(made)
+    by_kind = {kind: sum(1 for made in edits if made["kind"] == kind) for kind in KINDS}
+    during = [problem for made in edits for problem in made["check"]]
+    write_ms = sorted(made["write_ms"] for made in edits) or [0]
+    revalidated = {}
+    for made in edits:
+        for header, status in made["revalidation"].items():
+            counts = revalidated.setdefault(header, {})
+            counts[str(status)] = counts.get(str(status), 0) + 1
+    result = {
+        "made": len(edits),
+        "records": len(last),
+        "by_kind": by_kind,
+        "verified": verified,
+        "lost": lost,
+        "stale_after": stale,
+        "stale_right_after_edit": during,
+        # Statuses of PROBE requested with its validators from before each edit.
+        "revalidated_after_edit": revalidated,
+        "editor_error": log["error"],
+        "write_ms_p50": write_ms[len(write_ms) // 2],
+        "write_ms_max": write_ms[-1],
+    }
+    Path(output).write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    command, *arguments = sys.argv[1:]
+    if command == "plan":
+        plan(*arguments)
+    elif command == "edit":
+        sys.exit(edit(*arguments))
+    elif command == "verify":
+        verify(*arguments)
+    else:
+        sys.exit(f"unknown command {command!r}")
