@@ -27,8 +27,12 @@ from cooperation.models import (
     Workshop,
 )
 
+# FUZZ_EXAMPLES=500 make test-sqlite explores further by hand; the default keeps `make test`
+# within its time.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+
 FUZZ = settings(
-    max_examples=10,
+    max_examples=EXAMPLES,
     deadline=None,
     # CI draws the same examples on every run, so its verdict is reproducible; elsewhere
     # each run explores new ones.
@@ -37,7 +41,8 @@ FUZZ = settings(
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-FEW = settings(FUZZ, max_examples=4)
+# Whole admin forms and pages of records: each example costs several requests.
+FEW = settings(FUZZ, max_examples=max(4, EXAMPLES // 3))
 
 # --- Values ---------------------------------------------------------------------------
 
