@@ -17,7 +17,7 @@ WITH_POSTGRES := bash tests/with_postgres.sh
 # The steps of `make test` stay in order even under `make -j`.
 .NOTPARALLEL:
 .PHONY: help .venv node_modules install run lint check test test-sqlite test-postgres clean
-.PHONY: backup restore
+.PHONY: backup restore messages i18n-coverage
 
 help:
 	@echo "make run            set up a local site (SQLite, Baku fixture, admin user) on 127.0.0.1:$(PORT)"
@@ -30,8 +30,12 @@ help:
 	@echo "make bench          build 1k and 1M-visit PostgreSQL databases, time every page, load-test"
 	@echo "make backup         back up the database into backups/<UTC time>/ (BACKUP_DIR=... elsewhere)"
 	@echo "make restore        restore BACKUP=backups/<time> into an empty database"
-	@echo "make install        create .venv from requirements.lock, node_modules from package-lock.json"
-	@echo "make clean          remove .venv, node_modules, collected static files, screenshots and caches"
+	@echo "make install        create .venv from requirements.lock, node_modules from package-lock.json,"
+	@echo "                    and compile the translations"
+	@echo "make messages       compile the translations (locale/*/LC_MESSAGES/django.po) into .mo files"
+	@echo "make i18n-coverage  how many of the interface's messages each language translates"
+	@echo "make clean          remove .venv, node_modules, collected static files, compiled translations,"
+	@echo "                    screenshots and caches"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +53,23 @@ $(NODE_STAMP): package.json package-lock.json
 
 .venv: $(STAMP)
 node_modules: $(NODE_STAMP)
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP) $(NODE_STAMP) messages
 
-run: .venv
+# The interface's translations: the .po files are kept in git, their compiled .mo files are
+# built here (compilemessages skips a catalogue whose .mo is up to date). msgfmt comes with
+# GNU gettext. After changing a marked string: `$(MANAGE) makemessages -l az -l ru --no-obsolete
+# --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=bench`, then translate.
+messages: .venv
+	@command -v msgfmt >/dev/null 2>&1 || { echo "msgfmt is missing (Debian: apt-get install gettext)" >&2; exit 1; }
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=bench
+
+i18n-coverage:
+	@command -v msgfmt >/dev/null 2>&1 || { echo "msgfmt is missing (Debian: apt-get install gettext)" >&2; exit 1; }
+	@for po in locale/*/LC_MESSAGES/django.po locale/libraries/*/LC_MESSAGES/django.po; do \
+		printf '%s: ' "$$po"; msgfmt --statistics -o /dev/null "$$po" 2>&1; \
+	done
+
+run: .venv messages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) loaddata baku_2023
 	@if [ "$$($(MANAGE) shell --verbosity 0 -c 'from django.conf import settings; print(settings.DEBUG)')" = True ]; then \
@@ -120,4 +138,5 @@ restore: .venv
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles tests/browser/screenshots .pytest_cache .ruff_cache
+	find locale -name '*.mo' -delete
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

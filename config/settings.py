@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -74,6 +76,12 @@ if not DEBUG and not ALLOWED_HOSTS:
 DATABASE_ROUTERS = ["cooperation.routers.DerivedDataRouter"]
 
 INSTALLED_APPS = [
+    # First: of two apps with a management command of the same name, the one listed first
+    # wins, and the project's loaddata (history, search) must win over modeltranslation's.
+    "cooperation",
+    # Record fields in every language (cooperation/translation.py); before the admin, as
+    # its documentation asks.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -87,7 +95,6 @@ INSTALLED_APPS = [
     "django_countries",
     # Locks out password guessing on the admin login: see AXES_* below.
     "axes",
-    "cooperation",
     # The change history of every record, in tables of its own: cooperation/history/.
     "simple_history",
     "cooperation.history",
@@ -101,6 +108,9 @@ MIDDLEWARE = [
     # Before sessions and users: a conditional or cached anonymous request stops here.
     "cooperation.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language comes from the address alone (/az/…, /ru/…, English unprefixed), never
+    # from a cookie or Accept-Language: the page cache above keys pages by their address.
+    "cooperation.locale.URLLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -193,7 +203,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The interface in English (at /…, unprefixed), Azerbaijani (/az/…) and Russian (/ru/…);
+# each language's name as its readers write it, for the language switcher.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("az", "Azərbaycan dili"), ("ru", "Русский")]
+# The project's catalogue (`makemessages`), then Azerbaijani for the libraries that ship
+# none: django-countries' country names, django-simple-history's pages (kept by hand).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "libraries"]
+# English dates as DESIGN.md shows them ("15 December 2023"); az and ru use Django's.
+FORMAT_MODULE_PATH = ["config.formats"]
+
+# The records' own words (titles, summaries, names of bodies, places, topics, programmes)
+# are kept in each of LANGUAGES (cooperation/translation.py). English is the record's
+# language of reference: required wherever the field is, the one slugs are made from, and
+# what a page shows, marked as English, where a translation is missing.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_REQUIRED_LANGUAGES = ("en",)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"
+
+
+def language_field_label(name, language):
+    """The admin's label of a field's column in one language: "title [az]", with the
+    field's name in the admin's language."""
+    return format_lazy("{} [{}]", name, language)
+
+
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = language_field_label
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -213,7 +249,8 @@ STORAGES = {
 }
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-SITE_NAME = os.environ.get("SITE_NAME", "Cooperation Registry")
+# A name set here is shown as it is in every language; the default is translated.
+SITE_NAME = os.environ.get("SITE_NAME") or _("Cooperation Registry")
 
 # Public lists page through records; the size is fixed so that cited page URLs stay stable.
 EVENTS_PER_PAGE = 20

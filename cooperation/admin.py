@@ -10,8 +10,11 @@ records officer can act on, instead of a constraint name or a server error.
 """
 
 import datetime as dt
+from functools import reduce
+from operator import or_
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.utils import model_ngettext, unquote
@@ -22,15 +25,24 @@ from django.db import models, router, transaction
 from django.db.models import Max, Min, Prefetch, Q
 from django.forms.models import InlineForeignKeyField
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django_countries import countries
 from django_countries.filters import CountryFilter
+from modeltranslation.admin import (
+    TranslationAdmin,
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .history.records import one_row_per_record
+from .languages import in_every_language
 from .models import (
     SEARCH_FIELDS,
     CooperationProgram,
@@ -60,13 +72,15 @@ from .models import (
 from .pagination import EstimatingPaginator
 from .transfer import export_csv, export_fixture
 
-admin.site.site_header = "Cooperation Registry administration"
-admin.site.site_title = "Cooperation Registry admin"
-admin.site.index_title = "Records of international legal cooperation"
+admin.site.site_header = gettext_lazy("Cooperation Registry administration")
+admin.site.site_title = gettext_lazy("Cooperation Registry admin")
+admin.site.index_title = gettext_lazy("Records of international legal cooperation")
 # Any changelist's selection downloads as CSV, with the columns the changelist shows.
 admin.site.add_action(export_csv)
 
 TIMESTAMPS = ("created_at", "updated_at")
+# The fieldset of a programme's or visit's status.
+PUBLICATION = gettext_lazy("Publication")
 # A web address typed without a scheme is meant as https (Django 6 makes this the default).
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -90,7 +104,7 @@ def check_not_own_ancestor(form, field="parent"):
     seen = set()
     while parent is not None and parent.pk not in seen:
         if parent.pk == instance.pk:
-            form.add_error(field, f"{instance} cannot be inside itself.")
+            form.add_error(field, _("%(record)s cannot be inside itself.") % {"record": instance})
             return
         seen.add(parent.pk)
         parent = parent.parent
@@ -117,13 +131,13 @@ class DelegationForm(PublishableForm):
     def clean(self):
         cleaned_data = super().clean()
         check_end_not_before_start(
-            self, "start_date", "end_date", "The visit cannot end before it starts."
+            self, "start_date", "end_date", _("The visit cannot end before it starts.")
         )
         sending = cleaned_data.get("sending_organization")
         host = cleaned_data.get("host_organization")
         if sending is not None and sending == host:
             self.add_error(
-                "host_organization", "The host must be another body than the sending one."
+                "host_organization", _("The host must be another body than the sending one.")
             )
         return cleaned_data
 
@@ -133,15 +147,18 @@ class CooperationProgramForm(PublishableForm):
         cleaned_data = super().clean()
         start_year = cleaned_data.get("start_year")
         if start_year is not None and not 1900 <= start_year <= 2200:
-            self.add_error("start_year", "Enter a year between 1900 and 2200.")
+            self.add_error("start_year", _("Enter a year between 1900 and 2200."))
         check_end_not_before_start(
-            self, "start_year", "end_year", "The programme cannot end before the year it starts."
+            self,
+            "start_year",
+            "end_year",
+            _("The programme cannot end before the year it starts."),
         )
         # Parties are a many-to-many relation, saved after the programme itself, so the rule
         # is checked here rather than on the model.
         parties = cleaned_data.get("parties")
         if parties is not None and len(parties) < 2:
-            self.add_error("parties", "A programme is agreed between two or more parties.")
+            self.add_error("parties", _("A programme is agreed between two or more parties."))
         return cleaned_data
 
 
@@ -149,7 +166,7 @@ class PositionForm(forms.ModelForm):
     def clean(self):
         cleaned_data = super().clean()
         check_end_not_before_start(
-            self, "start_date", "end_date", "The post cannot end before it starts."
+            self, "start_date", "end_date", _("The post cannot end before it starts.")
         )
         return cleaned_data
 
@@ -170,14 +187,14 @@ class ActivityForm(forms.ModelForm):
         if date < delegation.start_date:
             self.add_error(
                 "date",
-                f"The visit starts on {format_date(delegation.start_date, 'j F Y')}; "
-                "an activity cannot be dated before it.",
+                _("The visit starts on %(date)s; an activity cannot be dated before it.")
+                % {"date": date_format(delegation.start_date)},
             )
         elif delegation.end_date is not None and date > delegation.end_date:
             self.add_error(
                 "date",
-                f"The visit ends on {format_date(delegation.end_date, 'j F Y')}; "
-                "an activity cannot be dated after it.",
+                _("The visit ends on %(date)s; an activity cannot be dated after it.")
+                % {"date": date_format(delegation.end_date)},
             )
         return cleaned_data
 
@@ -195,7 +212,12 @@ class ActivityForm(forms.ModelForm):
 def taken_message(model, field_name, value, owner):
     kind = model._meta.verbose_name
     label = model._meta.get_field(field_name).verbose_name
-    return f"Another {kind} of this {owner._meta.verbose_name} already has the {label} “{value}”."
+    return _("Another %(kind)s of this %(owner)s already has the %(field)s “%(value)s”.") % {
+        "kind": kind,
+        "owner": owner._meta.verbose_name,
+        "field": label,
+        "value": value,
+    }
 
 
 class UniqueWithinOwnerFormSet(forms.BaseInlineFormSet):
@@ -241,8 +263,11 @@ class UniqueWithinOwnerFormSet(forms.BaseInlineFormSet):
             elif holder != form.instance.pk:
                 form.add_error(
                     name,
-                    f"“{value}” is still the {field.verbose_name} of another row, which this "
-                    "save changes or deletes: save that change on its own first, then this one.",
+                    _(
+                        "“%(value)s” is still the %(field)s of another row, which this save "
+                        "changes or deletes: save that change on its own first, then this one."
+                    )
+                    % {"value": value, "field": field.verbose_name},
                 )
             else:
                 seen.add(key)
@@ -267,7 +292,7 @@ class ProgramSignatoryFormSet(UniqueWithinOwnerFormSet):
     unique_field = "person"
 
     def taken_message(self, value):
-        return f"{value} is already a signatory of this programme."
+        return _("%(person)s is already a signatory of this programme.") % {"person": value}
 
     def clean(self):
         parties = self.submitted_parties()
@@ -280,8 +305,11 @@ class ProgramSignatoryFormSet(UniqueWithinOwnerFormSet):
                 if organization is not None and organization not in parties:
                     form.add_error(
                         "organization",
-                        f"{organization} is not a party to this programme; a signatory signs "
-                        f"for one of its parties: {names}.",
+                        _(
+                            "%(organization)s is not a party to this programme; a signatory "
+                            "signs for one of its parties: %(parties)s."
+                        )
+                        % {"organization": organization, "parties": names},
                     )
         super().clean()
 
@@ -300,7 +328,7 @@ class DelegationMemberFormSet(UniqueWithinOwnerFormSet):
     unique_field = "person"
 
     def taken_message(self, value):
-        return f"{value} is already a member of this delegation."
+        return _("%(person)s is already a member of this delegation.") % {"person": value}
 
     def clean(self):
         super().clean()
@@ -312,7 +340,7 @@ class DelegationMemberFormSet(UniqueWithinOwnerFormSet):
             if form.cleaned_data.get("is_head") and not form.cleaned_data.get("DELETE")
         ]
         if len(heads) > 1:
-            raise forms.ValidationError("A delegation has one head; tick one member only.")
+            raise forms.ValidationError(_("A delegation has one head; tick one member only."))
 
 
 class NumberedInlineFormSet(UniqueWithinOwnerFormSet):
@@ -503,7 +531,9 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
                 obj._visits_before_save = visits_naming(stored)
         version = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
         if version is not None:
-            when = format_date(timezone.localtime(version.history_date), "j F Y, H:i:s")
+            # Kept in the history in English, whatever the admin's language, like the log.
+            with translation.override(settings.LANGUAGE_CODE):
+                when = format_date(timezone.localtime(version.history_date), "j F Y, H:i:s")
             obj._change_reason = f"Reverted to the version of {when}"
         super().save_model(request, obj, form, change)
 
@@ -511,7 +541,8 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
         if isinstance(obj, PublishableModel) and hasattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME):
             # The revert page's form: built from an earlier version, publication as it is now.
             keep_publication(obj, router.db_for_write(self.model))
-        return super().get_form(request, obj, change, **kwargs)
+        # `change` by name: modeltranslation's get_form takes no third positional argument.
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return RecordChangeHelper(self.model, historical_record)
@@ -553,12 +584,12 @@ class PublicEntityAdmin(RecordAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(PublicEntityAdmin):
+class OrganizationAdmin(PublicEntityAdmin, TranslationAdmin):
     form = NestedRecordForm
     list_display = ("name", "short_name", "kind", "country", "parent")
     list_filter = ("kind", ("country", CountryFilter))
     list_select_related = ("parent",)
-    search_fields = ("name", "short_name", "slug")
+    search_fields = (*in_every_language("name", "short_name"), "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
     readonly_fields = TIMESTAMPS
@@ -575,11 +606,11 @@ class PersonAdmin(PublicEntityAdmin):
 
 
 class CurrentPositionFilter(admin.SimpleListFilter):
-    title = "held"
+    title = gettext_lazy("held")
     parameter_name = "held"
 
     def lookups(self, request, model_admin):
-        return (("now", "Held now"), ("past", "Held in the past"))
+        return (("now", _("Held now")), ("past", _("Held in the past")))
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
@@ -596,29 +627,33 @@ class PositionAdmin(RecordAdmin):
     list_display = ("person", "title", "organization", "start_date", "end_date")
     list_filter = (CurrentPositionFilter, "organization__kind")
     list_select_related = ("person", "organization")
-    search_fields = ("person__name", "title", "organization__name", "organization__short_name")
+    search_fields = (
+        "person__name",
+        "title",
+        *in_every_language("organization__name", "organization__short_name"),
+    )
     autocomplete_fields = ("person", "organization")
     readonly_fields = TIMESTAMPS
 
 
 @admin.register(Place)
-class PlaceAdmin(PublicEntityAdmin):
+class PlaceAdmin(PublicEntityAdmin, TranslationAdmin):
     form = NestedRecordForm
     list_display = ("name", "kind", "country", "parent")
     list_filter = ("kind", ("country", CountryFilter))
     list_select_related = ("parent",)
-    search_fields = ("name", "slug", "address")
+    search_fields = (*in_every_language("name"), "slug", "address")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
     readonly_fields = TIMESTAMPS
 
 
 @admin.register(Topic)
-class TopicAdmin(PublicEntityAdmin):
+class TopicAdmin(PublicEntityAdmin, TranslationAdmin):
     form = NestedRecordForm
     list_display = ("name", "parent")
     list_select_related = ("parent",)
-    search_fields = ("name", "slug", "description")
+    search_fields = (*in_every_language("name", "description"), "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
     readonly_fields = TIMESTAMPS
@@ -639,7 +674,7 @@ class SourceAdmin(RecordAdmin):
 # --- Programmes ---------------------------------------------------------------------------
 
 
-class ProgramSignatoryInline(ValidLookupAutocomplete, admin.TabularInline):
+class ProgramSignatoryInline(ValidLookupAutocomplete, TranslationTabularInline):
     model = ProgramSignatory
     formset = ProgramSignatoryFormSet
     fields = ("person", "organization", "title", "order")
@@ -653,7 +688,7 @@ class CitationFormSet(UniqueWithinOwnerFormSet):
     unique_field = "source"
 
     def taken_message(self, value):
-        return f"{value} is already cited here."
+        return _("%(source)s is already cited here.") % {"source": value}
 
 
 class CitationInline(ValidLookupAutocomplete, admin.TabularInline):
@@ -665,11 +700,14 @@ class CitationInline(ValidLookupAutocomplete, admin.TabularInline):
     extra = 0
 
 
-NO_SOURCE = (
+# Marked here, translated where they are said (tests compare them as they are written).
+NO_SOURCE = gettext_noop(
     "A record is published only once it cites at least one source: add a source, "
     "or keep the record as a draft or in review."
 )
-ONLY_PUBLISHERS = "Only a publisher can publish a record or take it off the public site."
+ONLY_PUBLISHERS = gettext_noop(
+    "Only a publisher can publish a record or take it off the public site."
+)
 
 
 class PublishedCitationFormSet(CitationFormSet):
@@ -683,7 +721,7 @@ class PublishedCitationFormSet(CitationFormSet):
     def clean(self):
         super().clean()
         if self.instance.status == Status.PUBLISHED and not any(map(self.cites, self.forms)):
-            raise forms.ValidationError(NO_SOURCE)
+            raise forms.ValidationError(_(NO_SOURCE))
 
     def cites(self, form):
         if self.can_delete and self._should_delete_form(form):
@@ -738,7 +776,7 @@ class PublishableAdmin(RecordAdmin):
             kwargs["choices"] = [
                 (value, label) for value, label in Status.choices if value != Status.PUBLISHED
             ]
-            kwargs["error_messages"] = {"invalid_choice": ONLY_PUBLISHERS}
+            kwargs["error_messages"] = {"invalid_choice": _(ONLY_PUBLISHERS)}
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -750,14 +788,14 @@ class PublishableAdmin(RecordAdmin):
         if not self.has_publish_permission(request):
             if obj.is_published != was_published:
                 obj.status = stored["status"]
-                self.message_user(request, ONLY_PUBLISHERS, messages.WARNING)
+                self.message_user(request, _(ONLY_PUBLISHERS), messages.WARNING)
             obj.published_at = stored["published_at"]
             obj.published_by_id = stored["published_by"]
         elif obj.is_published and not was_published:
             if not self.cites_a_source(request, obj, change):
                 obj.status = stored["status"]
                 obj.published_at = stored["published_at"]
-                self.message_user(request, NO_SOURCE, messages.ERROR)
+                self.message_user(request, _(NO_SOURCE), messages.ERROR)
             else:
                 obj.published_at = obj.published_at or publication_time()
                 obj.published_by = request.user
@@ -783,8 +821,8 @@ class PublishableAdmin(RecordAdmin):
             if published.exists():
                 self.message_user(
                     request,
-                    f"Not deleted: {self.named(published)}. Only a publisher can delete a "
-                    "published record.",
+                    _("Not deleted: %(records)s. Only a publisher can delete a published record.")
+                    % {"records": self.named(published)},
                     messages.ERROR,
                 )
                 queryset = queryset.exclude(status=Status.PUBLISHED)
@@ -800,10 +838,12 @@ class PublishableAdmin(RecordAdmin):
     def named(self, records):
         return ", ".join(str(record) for record in records)
 
-    def take_step(self, request, records, step, done, left=(), why="", level=messages.ERROR):
+    def take_step(self, request, records, step, done, told, left=(), why="", level=messages.ERROR):
         """Apply `step` to each of `records` and save them one by one (so each change is
         logged and kept in the history), refresh the visits they touch, and tell the user
-        what was `done` and which records were `left` as they were, and `why`.
+        what was done (`told`, with the records counted in "%(records)s") and which records
+        were `left` as they were, and `why` (naming them in "%(names)s"). `done` is what
+        the change log says of each record, in English like the rest of the log.
 
         One transaction: a published visit is never left without its search text and
         event-index rows, whatever happens between the saves and the refresh."""
@@ -814,11 +854,11 @@ class PublishableAdmin(RecordAdmin):
                 self.log_change(request, record, f"{done.capitalize()}.")
             refresh_visits(visits_naming(*records))
         if records:
-            self.message_user(request, f"{self.counted(records)} {done}.")
+            self.message_user(request, told % {"records": self.counted(records)})
         if left:
-            self.message_user(request, why.format(names=self.named(left)), level)
+            self.message_user(request, why % {"names": self.named(left)}, level)
 
-    @admin.action(description="Submit for review", permissions=("change",))
+    @admin.action(description=gettext_lazy("Submit for review"), permissions=("change",))
     def submit_for_review(self, request, queryset):
         drafts, others = [], []
         for record in queryset:
@@ -828,12 +868,13 @@ class PublishableAdmin(RecordAdmin):
             drafts,
             lambda record: record.submit_for_review(),
             "submitted for review",
+            _("%(records)s submitted for review."),
             others,
-            "Left as they were: {names}. Only a draft is submitted for review.",
+            _("Left as they were: %(names)s. Only a draft is submitted for review."),
             messages.WARNING,
         )
 
-    @admin.action(description="Publish", permissions=("publish",))
+    @admin.action(description=gettext_lazy("Publish"), permissions=("publish",))
     def publish(self, request, queryset):
         sourced, unsourced = [], []
         for record in queryset:
@@ -845,11 +886,12 @@ class PublishableAdmin(RecordAdmin):
             sourced,
             lambda record: record.publish(request.user, now),
             "published",
+            _("%(records)s published."),
             unsourced,
-            "Not published, because they cite no source yet: {names}.",
+            _("Not published, because they cite no source yet: %(names)s."),
         )
 
-    @admin.action(description="Return to draft", permissions=("change",))
+    @admin.action(description=gettext_lazy("Return to draft"), permissions=("change",))
     def return_to_draft(self, request, queryset):
         may_unpublish = self.has_publish_permission(request)
         returned, refused = [], []
@@ -861,36 +903,41 @@ class PublishableAdmin(RecordAdmin):
             returned,
             lambda record: record.return_to_draft(),
             "returned to draft",
+            _("%(records)s returned to draft."),
             refused,
-            f"Left on the public site: {{names}}. {ONLY_PUBLISHERS}",
+            " ".join((_("Left on the public site: %(names)s."), _(ONLY_PUBLISHERS))),
         )
 
 
 @admin.register(CooperationProgram)
-class CooperationProgramAdmin(PublishableAdmin):
+class CooperationProgramAdmin(PublishableAdmin, TranslationAdmin):
     form = CooperationProgramForm
     list_display = ("title", "period", "party_names", "signed_on", "status")
     list_filter = ("status",)
     list_select_related = ("signed_at",)
-    search_fields = ("title", "slug", "parties__name", "parties__short_name")
+    search_fields = (
+        *in_every_language("title"),
+        "slug",
+        *in_every_language("parties__name", "parties__short_name"),
+    )
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("parties", "signed_at")
     readonly_fields = TIMESTAMPS
     fieldsets = (
         (None, {"fields": ("title", "slug", "parties", ("start_year", "end_year"), "summary")}),
-        ("Signing", {"fields": ("signed_on", "signed_at")}),
-        ("Publication", {"fields": ("status", "published_at", "published_by", *TIMESTAMPS)}),
+        (gettext_lazy("Signing"), {"fields": ("signed_on", "signed_at")}),
+        (PUBLICATION, {"fields": ("status", "published_at", "published_by", *TIMESTAMPS)}),
     )
     inlines = (ProgramSignatoryInline, ProgramCitationInline)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("parties")
 
-    @admin.display(description="period", ordering="start_year")
+    @admin.display(description=gettext_lazy("period"), ordering="start_year")
     def period(self, obj):
         return obj.period
 
-    @admin.display(description="parties")
+    @admin.display(description=gettext_lazy("parties"))
     def party_names(self, obj):
         return "; ".join(str(party) for party in obj.parties.all())
 
@@ -898,7 +945,7 @@ class CooperationProgramAdmin(PublishableAdmin):
 # --- Delegations --------------------------------------------------------------------------
 
 
-class DelegationMemberInline(ValidLookupAutocomplete, admin.TabularInline):
+class DelegationMemberInline(ValidLookupAutocomplete, TranslationTabularInline):
     model = DelegationMember
     formset = DelegationMemberFormSet
     fields = ("person", "role", "is_head", "order")
@@ -910,7 +957,7 @@ class DelegationCitationInline(PublishedCitationInline):
     model = DelegationCitation
 
 
-class ActivityInline(ValidLookupAutocomplete, admin.StackedInline):
+class ActivityInline(ValidLookupAutocomplete, TranslationStackedInline):
     form = ActivityForm
     formset = ActivityFormSet
     prepopulated_fields = {"slug": ("title",)}
@@ -951,7 +998,7 @@ def year_span(queryset, field):
 
 
 class YearListFilter(admin.SimpleListFilter):
-    title = "year"
+    title = gettext_lazy("year")
     parameter_name = "year"
 
     def lookups(self, request, model_admin):
@@ -974,7 +1021,7 @@ class YearListFilter(admin.SimpleListFilter):
 
 
 class VisitCountryFilter(admin.SimpleListFilter):
-    title = "country"
+    title = gettext_lazy("country")
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
@@ -991,8 +1038,13 @@ class VisitCountryFilter(admin.SimpleListFilter):
         return queryset.in_country(value) if value else queryset
 
 
+def titled(words):
+    """Q for records whose title, in any language, contains `words`."""
+    return reduce(or_, (Q(**{f"{name}__icontains": words}) for name in in_every_language("title")))
+
+
 @admin.register(Delegation)
-class DelegationAdmin(PublishableAdmin):
+class DelegationAdmin(PublishableAdmin, TranslationAdmin):
     form = DelegationForm
     list_display = (
         "title",
@@ -1010,7 +1062,7 @@ class DelegationAdmin(PublishableAdmin):
     # holds every name a visit involves: members, participants, organizations, places,
     # topics, its programme.
     search_fields = ("title",)
-    search_help_text = (
+    search_help_text = gettext_lazy(
         "Finds a visit by any word of its title or summary, or by the name of a person, "
         "organization, place, topic or programme it involves; or by its exact slug."
     )
@@ -1037,7 +1089,7 @@ class DelegationAdmin(PublishableAdmin):
                 )
             },
         ),
-        ("Publication", {"fields": ("status", "published_at", "published_by", *TIMESTAMPS)}),
+        (PUBLICATION, {"fields": ("status", "published_at", "published_by", *TIMESTAMPS)}),
     )
     inlines = (
         DelegationMemberInline,
@@ -1063,14 +1115,14 @@ class DelegationAdmin(PublishableAdmin):
         # The programme ids are read first (programmes are few), so that the condition below
         # is one bitmap OR of three indexes: a subquery here made PostgreSQL walk every visit.
         programs = list(
-            CooperationProgram.objects.filter(title__icontains=term).values_list("pk", flat=True)
+            CooperationProgram.objects.filter(titled(term)).values_list("pk", flat=True)
         )
         found = queryset.filter(
             queryset.matching_text(term) | Q(program__in=programs) | Q(slug=term)
         )
         return found, False
 
-    @admin.display(description="head of delegation")
+    @admin.display(description=gettext_lazy("head of delegation"))
     def head(self, obj):
         return ", ".join(str(member.person) for member in obj.heads) or None
 
@@ -1078,7 +1130,7 @@ class DelegationAdmin(PublishableAdmin):
 # --- Activities ---------------------------------------------------------------------------
 
 
-class MeetingParticipantInline(ValidLookupAutocomplete, admin.TabularInline):
+class MeetingParticipantInline(ValidLookupAutocomplete, TranslationTabularInline):
     model = MeetingParticipant
     formset = NumberedInlineFormSet
     fields = ("person", "organization", "side", "role", "order")
@@ -1098,12 +1150,16 @@ class SiteVisitCitationInline(CitationInline):
     model = SiteVisitCitation
 
 
-class ActivityAdmin(RecordAdmin):
+class ActivityAdmin(RecordAdmin, TranslationAdmin):
     form = ActivityForm
     list_display = ("title", "delegation", "date", "place")
     list_filter = (("date", admin.EmptyFieldListFilter), "delegation__status")
     list_select_related = ("delegation", "place")
-    search_fields = ("title", "slug", "delegation__title", "place__name")
+    search_fields = (
+        *in_every_language("title"),
+        "slug",
+        *in_every_language("delegation__title", "place__name"),
+    )
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = TIMESTAMPS
 
@@ -1116,7 +1172,7 @@ class ActivityAdmin(RecordAdmin):
 class MeetingAdmin(ActivityAdmin):
     list_display = ("title", "delegation", "date", "place", "host_organization")
     list_select_related = ("delegation", "place", "host_organization")
-    search_fields = (*ActivityAdmin.search_fields, "host_organization__name")
+    search_fields = (*ActivityAdmin.search_fields, *in_every_language("host_organization__name"))
     autocomplete_fields = ("delegation", "place", "host_organization")
     fields = (
         "delegation",
@@ -1131,7 +1187,7 @@ class MeetingAdmin(ActivityAdmin):
 
 @admin.register(Workshop)
 class WorkshopAdmin(ActivityAdmin):
-    search_fields = (*ActivityAdmin.search_fields, "topics__name")
+    search_fields = (*ActivityAdmin.search_fields, *in_every_language("topics__name"))
     autocomplete_fields = ("delegation", "place", "topics")
     fields = (
         "delegation",

@@ -1,9 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from . import labels
+
+# Before the models are built: their names in the admin's language (cooperation/labels.py).
+labels.connect()
 
 
 class CooperationConfig(AppConfig):
     name = "cooperation"
-    verbose_name = "Cooperation records"
+    verbose_name = _("Cooperation records")
 
     def ready(self):
         from django.db.models.signals import post_migrate, pre_delete

@@ -45,10 +45,16 @@ def connect_signals():
     m2m_changed.connect(bump_version, dispatch_uid="bump-m2m")
 
 
+def admin_prefixes():
+    """The admin's address in every language: /admin/ (English), /az/admin/, /ru/admin/."""
+    others = (code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE)
+    return ("/admin/", *(f"/{code}/admin/" for code in others))
+
+
 def is_public_path(path):
     static = "/" + settings.STATIC_URL.lstrip("/")
     # /healthz reports on the database now; a cached or 304 answer would say nothing.
-    return not (path.startswith("/admin/") or path.startswith(static) or path == "/healthz")
+    return not (path.startswith(admin_prefixes()) or path.startswith(static) or path == "/healthz")
 
 
 def last_modified(changed_at):

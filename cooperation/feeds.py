@@ -5,7 +5,9 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
@@ -16,8 +18,14 @@ class RecentEventsFeed(Feed):
     """The most recently published visits, newest publication first."""
 
     feed_type = Atom1Feed
-    title = f"{settings.SITE_NAME}: recently published events"
-    subtitle = "Visits of delegations as they are published in the registry."
+
+    # In the language of the feed's address (/feeds/…, /az/feeds/…), as Feed's own
+    # `language` is by default.
+    def title(self):
+        return _("%(site_name)s: recently published events") % {"site_name": settings.SITE_NAME}
+
+    def subtitle(self):
+        return _("Visits of delegations as they are published in the registry.")
 
     def link(self):
         return reverse("cooperation:event-list")
@@ -44,7 +52,9 @@ class RecentEventsFeed(Feed):
 def event_calendar(request, event):
     """An iCalendar file for one visit; all-day, as sources rarely give times."""
     calendar = Calendar()
-    calendar.add("prodid", f"-//{settings.SITE_NAME}//Cooperation records//EN")
+    with translation.override(settings.LANGUAGE_CODE):
+        # An identifier of the program that made the file: the same in every language.
+        calendar.add("prodid", f"-//{settings.SITE_NAME}//Cooperation records//EN")
     calendar.add("version", "2.0")
     entry = CalendarEvent()
     entry.add("uid", f"{event.slug}@{request.get_host().split(':')[0]}")
@@ -57,10 +67,11 @@ def event_calendar(request, event):
     entry.add("url", request.build_absolute_uri(event.get_absolute_url()))
     description = event.summary
     if event.date_basis == Delegation.DateBasis.REPORTED:
-        description = (
+        note = _(
             "The date is the day the visit was reported as under way; the sources do not "
-            f"say when it began or ended.\n\n{description}"
+            "say when it began or ended."
         )
+        description = f"{note}\n\n{description}"
     entry.add("description", description)
     calendar.add_component(entry)
     return calendar.to_ical()

@@ -11,9 +11,12 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from . import eventindex
+from .languages import order_by_shown
 from .models import (
     CooperationProgram,
     Delegation,
@@ -25,15 +28,16 @@ from .models import (
 
 SORTS = {
     # Each ordering ends with the primary key, so pages never repeat or skip a row.
-    "date": ("start_date", "id"),
-    "-date": ("-start_date", "-id"),
-    "title": ("title", "id"),
+    "date": lambda: ("start_date", "id"),
+    "-date": lambda: ("-start_date", "-id"),
+    # The titles as the page's language shows them (English where there is no translation).
+    "title": lambda: (order_by_shown("title"), "id"),
 }
 SORT_CHOICES = (
-    ("-date", "Newest first"),
-    ("date", "Oldest first"),
-    ("title", "Title (A–Z)"),
-    ("relevance", "Best match first (with a search)"),
+    ("-date", _("Newest first")),
+    ("date", _("Oldest first")),
+    ("title", _("Title (A–Z)")),
+    ("relevance", _("Best match first (with a search)")),
 )
 DEFAULT_SORT = "-date"
 
@@ -47,7 +51,7 @@ class SlugModelChoiceField(forms.ModelChoiceField):
     """
 
     default_error_messages = {
-        "invalid_choice": "No published record has the identifier “%(value)s”.",
+        "invalid_choice": _("No published record has the identifier “%(value)s”."),
     }
 
     def __init__(self, *args, public=None, **kwargs):
@@ -87,7 +91,7 @@ class CountryField(forms.CharField):
         value = super().to_python(value).strip().upper()
         if value and value not in countries:
             raise forms.ValidationError(
-                "“%(value)s” is not an ISO 3166-1 country code (such as AZ or RU).",
+                _("“%(value)s” is not an ISO 3166-1 country code (such as AZ or RU)."),
                 code="invalid_country",
                 params={"value": value[:10]},
             )
@@ -95,7 +99,7 @@ class CountryField(forms.CharField):
 
 
 class YearField(forms.IntegerField):
-    default_error_messages = {"invalid": "Enter a year as a number, such as 2023."}
+    default_error_messages = {"invalid": _("Enter a year as a number, such as 2023.")}
 
 
 class CountryFilter(django_filters.CharFilter):
@@ -111,7 +115,7 @@ class EventFilterForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and end < start:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
 
@@ -128,7 +132,7 @@ def text_input(placeholder):
 
 class EventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search",
+        label=pgettext_lazy("filter", "Search"),
         method="filter_q",
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search"}),
@@ -137,61 +141,66 @@ class EventFilter(django_filters.FilterSet):
     # named by identifier (the facets, chips and entity pages link with it) rather than
     # listed in a select of thousands.
     program = SlugFilter(
-        label="Programme",
+        label=_("Programme"),
         public=CooperationProgram.objects.published,
-        widget=text_input("programme identifier"),
+        widget=text_input(_("programme identifier")),
     )
     organization = SlugFilter(
-        label="Organization",
+        label=_("Organization"),
         public=Organization.objects.public,
         method="filter_indexed",
-        widget=text_input("organization identifier"),
+        widget=text_input(_("organization identifier")),
     )
     country = CountryFilter(
-        label="Country",
+        label=_("Country"),
         method="filter_indexed",
         max_length=10,
-        widget=text_input("e.g. AZ"),
+        widget=text_input(_("e.g. AZ")),
     )
     person = SlugFilter(
-        label="Person",
+        label=_("Person"),
         public=Person.objects.public,
         method="filter_indexed",
-        widget=text_input("person identifier"),
+        widget=text_input(_("person identifier")),
     )
     topic = SlugFilter(
-        label="Topic", queryset=public_topics, method="filter_indexed", empty_label="Any topic"
+        label=_("Topic"),
+        queryset=public_topics,
+        method="filter_indexed",
+        empty_label=_("Any topic"),
     )
     place = SlugFilter(
-        label="Place",
+        label=_("Place"),
         public=Place.objects.public,
         method="filter_indexed",
-        widget=text_input("place identifier"),
+        widget=text_input(_("place identifier")),
     )
     visit_type = django_filters.ChoiceFilter(
-        label="Type of visit", choices=Delegation.VisitType.choices, empty_label="Any type"
+        label=_("Type of visit"),
+        choices=Delegation.VisitType.choices,
+        empty_label=_("Any type"),
     )
     year = YearFilter(
-        label="Year",
+        label=_("Year"),
         field_name="start_date",
         lookup_expr="year",
         min_value=1900,
         max_value=2200,
     )
     date_from = django_filters.DateFilter(
-        label="From",
+        label=pgettext_lazy("date", "From"),
         field_name="start_date",
         lookup_expr="gte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = django_filters.DateFilter(
-        label="To",
+        label=pgettext_lazy("date", "To"),
         field_name="start_date",
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     sort = django_filters.ChoiceFilter(
-        label="Sort",
+        label=_("Sort"),
         choices=SORT_CHOICES,
         method="filter_sort",
         empty_label=None,
@@ -212,8 +221,8 @@ class EventFilter(django_filters.FilterSet):
         sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
         words = self.form.cleaned_data.get("q")
         if sort == "relevance":
-            return queryset.by_relevance(words) if words else queryset.order_by(*SORTS["-date"])
-        return queryset.order_by(*SORTS[sort])
+            return queryset.by_relevance(words) if words else queryset.order_by(*SORTS["-date"]())
+        return queryset.order_by(*SORTS[sort]())
 
     def indexed_ids(self):
         """The results' ids read from the event index alone, newest (or oldest) first, when

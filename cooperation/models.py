@@ -14,13 +14,15 @@ Every record keeps its change history (`history`, see cooperation/history/record
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from . import registry_version
 from .history.records import RecordHistory
+from .languages import codes, every_language, fold, order_by_shown
 
 
 class TimeStampedModel(models.Model):
@@ -62,9 +64,9 @@ class SluggedModel(TimeStampedModel):
         return (self.slug,)
 
 
-# PostgreSQL text-search configuration: "simple" lowercases without stemming, so names in
-# any language and script match as written.
-SEARCH_CONFIG = "simple"
+# PostgreSQL text-search configuration (migration 0011): "simple" (lowercase, no stemming,
+# so names in any language and script match as written) after "unaccent" (é → e, ё → е).
+SEARCH_CONFIG = "registry_search"
 
 
 # Derived search data: large, and never shown, so lists leave it in the database.
@@ -72,16 +74,36 @@ SEARCH_FIELDS = ("search_text", "search_vector")
 
 
 def search_query(text):
-    return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    # Folded as the search text is (languages.fold): "Əliyev" finds what "Eliyev" does.
+    return SearchQuery(fold(text), config=SEARCH_CONFIG, search_type="websearch")
+
+
+def search_title():
+    """A visit's titles in every language, as the weighted part of its search vector reads
+    them: ə is written e here, as languages.fold() writes it (unaccent leaves it alone)."""
+    titles = Func(
+        Value(" "),
+        *(F(f"title_{language}") for language in codes()),
+        function="concat_ws",
+        output_field=models.TextField(),
+    )
+    return Func(
+        titles, Value("əƏ"), Value("ee"), function="translate", output_field=models.TextField()
+    )
+
+
+def texts(record, *fields):
+    """Every language's text of each of `record`'s `fields`, field by field."""
+    return [text for field in fields for text in every_language(record, field)]
 
 
 # --- Publication --------------------------------------------------------------------------
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
 
 
 class PublishableQuerySet(SlugQuerySet):
@@ -146,7 +168,7 @@ def published_needs_date(name):
     return models.CheckConstraint(
         condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
         name=f"{name}_published_has_date",
-        violation_error_message="A published record needs a publication date.",
+        violation_error_message=_("A published record needs a publication date."),
     )
 
 
@@ -253,27 +275,27 @@ class Organization(SluggedModel):
     """A body that takes part in cooperation: an office, one of its departments, a court…"""
 
     class Kind(models.TextChoices):
-        PROSECUTION_SERVICE = "prosecution_service", "Prosecution service"
-        MINISTRY = "ministry", "Ministry"
-        COURT = "court", "Court"
-        INVESTIGATIVE_BODY = "investigative_body", "Investigative body"
-        INTERNATIONAL_ORGANIZATION = "international_organization", "International organization"
-        COUNCIL = "council", "Council"
-        DEPARTMENT = "department", "Department"
-        CULTURAL_INSTITUTION = "cultural_institution", "Cultural institution"
-        OTHER = "other", "Other"
+        PROSECUTION_SERVICE = "prosecution_service", _("Prosecution service")
+        MINISTRY = "ministry", _("Ministry")
+        COURT = "court", _("Court")
+        INVESTIGATIVE_BODY = "investigative_body", _("Investigative body")
+        INTERNATIONAL_ORGANIZATION = "international_organization", _("International organization")
+        COUNCIL = "council", _("Council")
+        DEPARTMENT = "department", _("Department")
+        CULTURAL_INSTITUTION = "cultural_institution", _("Cultural institution")
+        OTHER = "other", _("Other")
 
     name = models.CharField(max_length=255)
     short_name = models.CharField(max_length=100, blank=True)
     kind = models.CharField(max_length=40, choices=Kind.choices, default=Kind.OTHER)
-    country = CountryField(blank=True, help_text="Leave empty for international bodies.")
+    country = CountryField(blank=True, help_text=_("Leave empty for international bodies."))
     parent = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="units",
-        help_text="The office a department or council belongs to.",
+        help_text=_("The office a department or council belongs to."),
     )
     website = models.URLField(blank=True)
 
@@ -286,7 +308,7 @@ class Organization(SluggedModel):
             models.CheckConstraint(
                 condition=~Q(parent=F("id")),
                 name="organization_not_own_parent",
-                violation_error_message="An organization cannot be part of itself.",
+                violation_error_message=_("An organization cannot be part of itself."),
             ),
         ]
 
@@ -307,7 +329,7 @@ class Person(SluggedModel):
 
     class Meta:
         ordering = ("name", "id")
-        verbose_name_plural = "people"
+        verbose_name_plural = _("people")
 
     def __str__(self):
         return self.name
@@ -325,15 +347,15 @@ class PersonName(TimeStampedModel):
     """Another way a person's name is written: native script or another transliteration."""
 
     class Script(models.TextChoices):
-        LATIN = "Latn", "Latin"
-        CYRILLIC = "Cyrl", "Cyrillic"
-        ARABIC = "Arab", "Arabic"
-        OTHER = "Zyyy", "Other"
+        LATIN = "Latn", _("Latin")
+        CYRILLIC = "Cyrl", _("Cyrillic")
+        ARABIC = "Arab", _("Arabic")
+        OTHER = "Zyyy", _("Other")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="other_names")
     name = models.CharField(max_length=255)
     language = models.CharField(
-        max_length=10, blank=True, help_text="Language code, e.g. az, ru, en."
+        max_length=10, blank=True, help_text=_("Language code, e.g. az, ru, en.")
     )
     script = models.CharField(max_length=4, choices=Script.choices, default=Script.LATIN)
 
@@ -385,7 +407,7 @@ class Position(TimeStampedModel):
                 | Q(start_date__isnull=True)
                 | Q(end_date__gte=F("start_date")),
                 name="position_ends_after_start",
-                violation_error_message="A post cannot end before it starts.",
+                violation_error_message=_("A post cannot end before it starts."),
             ),
         ]
 
@@ -402,12 +424,12 @@ class Place(SluggedModel):
     """Where something happened: a city, a building, a museum…"""
 
     class Kind(models.TextChoices):
-        CITY = "city", "City"
-        BUILDING = "building", "Building"
-        MUSEUM = "museum", "Museum"
-        MEMORIAL = "memorial", "Memorial"
-        LANDMARK = "landmark", "Landmark"
-        OTHER = "other", "Other"
+        CITY = "city", _("City")
+        BUILDING = "building", _("Building")
+        MUSEUM = "museum", _("Museum")
+        MEMORIAL = "memorial", _("Memorial")
+        LANDMARK = "landmark", _("Landmark")
+        OTHER = "other", _("Other")
 
     name = models.CharField(max_length=255)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
@@ -418,7 +440,7 @@ class Place(SluggedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
-        help_text="The place this one is in (a building is in a city).",
+        help_text=_("The place this one is in (a building is in a city)."),
     )
     address = models.CharField(max_length=255, blank=True)
 
@@ -431,7 +453,7 @@ class Place(SluggedModel):
             models.CheckConstraint(
                 condition=~Q(parent=F("id")),
                 name="place_not_own_parent",
-                violation_error_message="A place cannot be inside itself.",
+                violation_error_message=_("A place cannot be inside itself."),
             ),
         ]
 
@@ -460,7 +482,7 @@ class Topic(SluggedModel):
             models.CheckConstraint(
                 condition=~Q(parent=F("id")),
                 name="topic_not_own_parent",
-                violation_error_message="A topic cannot be narrower than itself.",
+                violation_error_message=_("A topic cannot be narrower than itself."),
             ),
         ]
 
@@ -480,17 +502,19 @@ class Source(TimeStampedModel):
     """A published document that records are built from, identified by its URL."""
 
     title = models.CharField(max_length=500)
-    publisher = models.CharField(max_length=255, help_text="Who published it, e.g. a news agency.")
-    url = models.URLField(max_length=500, unique=True, verbose_name="URL")
+    publisher = models.CharField(
+        max_length=255, help_text=_("Who published it, e.g. a news agency.")
+    )
+    url = models.URLField(max_length=500, unique=True, verbose_name=_("URL"))
     published_on = models.DateField(null=True, blank=True)
-    language = models.CharField(max_length=10, help_text="Language code, e.g. en, az, ru.")
+    language = models.CharField(max_length=10, help_text=_("Language code, e.g. en, az, ru."))
     supplied_by = models.ForeignKey(
         Organization,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="supplied_sources",
-        help_text="The body that gave the publisher the information, where the source says so.",
+        help_text=_("The body that gave the publisher the information, where the source says so."),
     )
 
     objects = SourceManager()
@@ -511,7 +535,7 @@ class Citation(TimeStampedModel):
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT)
     quotation = models.TextField(
-        blank=True, help_text="A short verbatim passage of the source that supports the record."
+        blank=True, help_text=_("A short verbatim passage of the source that supports the record.")
     )
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -543,17 +567,17 @@ class CooperationProgram(PublishableModel):
 
     class Meta:
         ordering = ("-start_year", "title", "id")
-        verbose_name = "cooperation programme"
+        verbose_name = _("cooperation programme")
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_year__gte=F("start_year")),
                 name="program_ends_after_start",
-                violation_error_message="A programme cannot end before the year it starts.",
+                violation_error_message=_("A programme cannot end before the year it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(start_year__gte=1900, start_year__lte=2200),
                 name="program_start_year_plausible",
-                violation_error_message="Enter a start year between 1900 and 2200.",
+                violation_error_message=_("Enter a start year between 1900 and 2200."),
             ),
             published_needs_date("program"),
         ]
@@ -587,7 +611,7 @@ class ProgramSignatory(TimeStampedModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="signatures"
     )
-    title = models.CharField(max_length=255, help_text="The signatory's title at signing.")
+    title = models.CharField(max_length=255, help_text=_("The signatory's title at signing."))
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = ProgramSignatoryManager()
@@ -595,7 +619,7 @@ class ProgramSignatory(TimeStampedModel):
 
     class Meta:
         ordering = ("program", "order", "id")
-        verbose_name_plural = "programme signatories"
+        verbose_name_plural = _("programme signatories")
         constraints = [
             models.UniqueConstraint(fields=("program", "person"), name="program_signatory_unique"),
         ]
@@ -702,7 +726,7 @@ class DelegationQuerySet(PublishableQuerySet):
         if connections[self.db].vendor == "postgresql":
             return Q(search_vector=search_query(text))
         condition = Q()
-        for word in text.casefold().split()[:10]:
+        for word in fold(text).split()[:10]:
             condition &= Q(search_text__contains=word.strip('"'))
         return condition
 
@@ -777,11 +801,12 @@ class DelegationQuerySet(PublishableQuerySet):
         return len(ids)
 
     def update_search_vector(self):
-        """Recompute the PostgreSQL vector from the stored search text (title weighted)."""
+        """Recompute the PostgreSQL vector from the stored search text, the titles (in every
+        language) weighted."""
         if connections[self.db].vendor != "postgresql":
             return 0
         return self.update(
-            search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            search_vector=SearchVector(search_title(), weight="A", config=SEARCH_CONFIG)
             + SearchVector("search_text", weight="B", config=SEARCH_CONFIG)
         )
 
@@ -805,16 +830,16 @@ class Delegation(PublishableModel):
     """One visit by a delegation of one body to another: the public "event"."""
 
     class VisitType(models.TextChoices):
-        WORKING = "working", "Working visit"
-        OFFICIAL = "official", "Official visit"
-        STUDY = "study", "Study visit"
-        CONFERENCE = "conference", "Conference"
+        WORKING = "working", _("Working visit")
+        OFFICIAL = "official", _("Official visit")
+        STUDY = "study", _("Study visit")
+        CONFERENCE = "conference", _("Conference")
 
     class DateBasis(models.TextChoices):
         # Sources often report a visit while it is under way without saying when it began;
         # the record then keeps the reported date and says so instead of inventing a start.
-        VISIT = "visit", "Dates of the visit"
-        REPORTED = "reported", "Date the visit was reported as under way"
+        VISIT = "visit", _("Dates of the visit")
+        REPORTED = "reported", _("Date the visit was reported as under way")
 
     title = models.CharField(max_length=255)
     sending_organization = models.ForeignKey(
@@ -829,7 +854,7 @@ class Delegation(PublishableModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="delegations",
-        help_text="The programme the visit implements, if any.",
+        help_text=_("The programme the visit implements, if any."),
     )
     visit_type = models.CharField(max_length=20, choices=VisitType.choices)
     start_date = models.DateField()
@@ -838,7 +863,7 @@ class Delegation(PublishableModel):
         max_length=20,
         choices=DateBasis.choices,
         default=DateBasis.VISIT,
-        help_text="Whether the start date is when the visit began or when it was reported.",
+        help_text=_("Whether the start date is when the visit began or when it was reported."),
     )
     location = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="delegations")
     purpose = models.TextField(blank=True)
@@ -867,8 +892,17 @@ class Delegation(PublishableModel):
             models.Index(fields=("program", "-start_date", "-id"), name="delegation_program_order"),
             # The Atom feed: recently published visits.
             models.Index(fields=("status", "-published_at", "-id"), name="delegation_recent"),
-            # /events/?sort=title.
-            models.Index(fields=("status", "title", "id"), name="delegation_title_order"),
+            # /events/?sort=title, one per language: the titles as a page in that language
+            # shows them, English where there is no translation (languages.order_by_shown).
+            *(
+                models.Index(
+                    F("status"),
+                    order_by_shown("title", language),
+                    F("id"),
+                    name=f"delegation_title_{language}",
+                )
+                for language in codes()
+            ),
             # The admin's list, every status newest first (and MIN/MAX for its years).
             models.Index(fields=("-start_date", "-id"), name="delegation_date_order"),
         ]
@@ -876,12 +910,12 @@ class Delegation(PublishableModel):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="delegation_ends_after_start",
-                violation_error_message="A visit cannot end before it starts.",
+                violation_error_message=_("A visit cannot end before it starts."),
             ),
             models.CheckConstraint(
                 condition=~Q(sending_organization=F("host_organization")),
                 name="delegation_visits_another_body",
-                violation_error_message="The host must be another body than the sending one.",
+                violation_error_message=_("The host must be another body than the sending one."),
             ),
             published_needs_date("delegation"),
         ]
@@ -901,37 +935,43 @@ class Delegation(PublishableModel):
         return None
 
     def search_document(self):
-        """The text search matches for this visit (uses `with_search_relations()` rows)."""
-        parts = [self.title, self.summary, self.purpose]
+        """The text search matches for this visit (uses `with_search_relations()` rows):
+        its words and the names of what it involves in every language they are kept in,
+        and every spelling of the people's names, folded (languages.fold). The same
+        whatever language is active when it is rebuilt."""
+        parts = texts(self, "title", "summary", "purpose")
         for organization in (self.sending_organization, self.host_organization):
-            parts += [organization.name, organization.short_name]
-        parts += [self.location.name, self.location.parent.name if self.location.parent else ""]
+            parts += texts(organization, "name", "short_name")
+        parts += texts(self.location, "name")
+        if self.location.parent:
+            parts += texts(self.location.parent, "name")
         people = [member.person for member in self.members.all()]
         if self.program_id and self.program.is_published:
             # A visit under a programme is found by the names of those who signed it.
-            parts.append(self.program.title)
+            parts += texts(self.program, "title")
             people += [signatory.person for signatory in self.program.signatories.all()]
         for meeting in self.meetings.all():
-            parts += [meeting.title, meeting.summary]
+            parts += texts(meeting, "title", "summary")
             if meeting.host_organization:
-                parts.append(meeting.host_organization.name)
+                parts += texts(meeting.host_organization, "name")
             for participant in meeting.participants.all():
                 if participant.person:
                     people.append(participant.person)
                 if participant.organization:
-                    parts.append(participant.organization.name)
+                    parts += texts(participant.organization, "name")
         for person in people:
             parts.append(person.name)
             parts += [other.name for other in person.other_names.all()]
         for workshop in self.workshops.all():
-            parts += [workshop.title, workshop.summary]
-            parts += [topic.name for topic in workshop.topics.all()]
+            parts += texts(workshop, "title", "summary")
+            for topic in workshop.topics.all():
+                parts += texts(topic, "name")
         for activity in [*self.meetings.all(), *self.workshops.all(), *self.site_visits.all()]:
             if activity.place:
-                parts.append(activity.place.name)
+                parts += texts(activity.place, "name")
         for visit in self.site_visits.all():
-            parts += [visit.title, visit.summary]
-        return " ".join(dict.fromkeys(part for part in parts if part)).casefold()
+            parts += texts(visit, "title", "summary")
+        return fold(" ".join(dict.fromkeys(part for part in parts if part)))
 
     def activities(self):
         """Meetings, workshops and site visits in timeline order.
@@ -955,8 +995,10 @@ class DelegationMember(TimeStampedModel):
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="delegation_memberships"
     )
-    role = models.CharField(max_length=255, blank=True, help_text="e.g. Deputy Prosecutor General")
-    is_head = models.BooleanField(default=False, verbose_name="head of delegation")
+    role = models.CharField(
+        max_length=255, blank=True, help_text=_("e.g. Deputy Prosecutor General")
+    )
+    is_head = models.BooleanField(default=False, verbose_name=_("head of delegation"))
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = DelegationMemberManager()
@@ -972,7 +1014,7 @@ class DelegationMember(TimeStampedModel):
                 fields=("delegation",),
                 condition=Q(is_head=True),
                 name="delegation_one_head",
-                violation_error_message="A delegation has one head.",
+                violation_error_message=_("A delegation has one head."),
             ),
         ]
 
@@ -1027,13 +1069,14 @@ class Activity(TimeStampedModel):
 
     # Each concrete kind declares `delegation` (with its own related_name) and `place`.
     # Indexed by the (delegation, slug) unique constraint.
-    slug = models.SlugField(max_length=120, db_index=False, help_text="Unique within the visit.")
+    slug = models.SlugField(max_length=120, db_index=False, help_text=_("Unique within the visit."))
     title = models.CharField(max_length=255)
     date = models.DateField(
-        null=True, blank=True, help_text="Leave empty when the sources do not give the date."
+        null=True, blank=True, help_text=_("Leave empty when the sources do not give the date.")
     )
     order = models.PositiveSmallIntegerField(
-        default=0, help_text="Position in the visit's timeline among activities of the same date."
+        default=0,
+        help_text=_("Position in the visit's timeline among activities of the same date."),
     )
     summary = models.TextField(blank=True)
 
@@ -1099,9 +1142,9 @@ class MeetingParticipant(TimeStampedModel):
     """A person or body at a meeting, on the visiting or the host side, and what they did."""
 
     class Side(models.TextChoices):
-        VISITING = "visiting", "Visiting side"
-        HOST = "host", "Host side"
-        OTHER = "other", "Other party"
+        VISITING = "visiting", _("Visiting side")
+        HOST = "host", _("Host side")
+        OTHER = "other", _("Other party")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
     person = models.ForeignKey(
@@ -1115,7 +1158,7 @@ class MeetingParticipant(TimeStampedModel):
         related_name="participations",
     )
     side = models.CharField(max_length=20, choices=Side.choices)
-    role = models.CharField(max_length=255, blank=True, help_text='e.g. "welcomed the guests"')
+    role = models.CharField(max_length=255, blank=True, help_text=_('e.g. "welcomed the guests"'))
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = MeetingParticipantManager()
@@ -1127,7 +1170,7 @@ class MeetingParticipant(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(person__isnull=False) | Q(organization__isnull=False),
                 name="participant_is_someone",
-                violation_error_message="A participant is a person, an organization or both.",
+                violation_error_message=_("A participant is a person, an organization or both."),
             ),
             models.UniqueConstraint(fields=("meeting", "order"), name="participant_order_unique"),
         ]

@@ -15,7 +15,9 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
 from django.http import Http404
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 COUNT_CAP = 10_000
 MAX_PAGES = 1_000
@@ -31,11 +33,12 @@ class ResultCount:
         return self.value > 0
 
     def __str__(self):
+        # Grouped as the page's language groups digits: 10,000; 10 000.
         if self.exact:
-            return f"{self.value:,}"
+            return number_format(self.value, force_grouping=True)
         if self.estimated:
-            return f"about {self.value:,}"
-        return f"more than {COUNT_CAP:,}"
+            return _("about %(count)s") % {"count": number_format(self.value, force_grouping=True)}
+        return _("more than %(count)s") % {"count": number_format(COUNT_CAP, force_grouping=True)}
 
 
 def planner_estimate(queryset):

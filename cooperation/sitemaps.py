@@ -1,4 +1,8 @@
-"""sitemap.xml: every public page a search engine should know, and nothing of a draft."""
+"""sitemap.xml: every public page a search engine should know, and nothing of a draft.
+
+Each page is listed in each language (English unprefixed, /az/…, /ru/…), with the other
+languages' addresses as hreflang alternates and the English one as x-default.
+"""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
@@ -6,7 +10,13 @@ from django.urls import reverse
 from .models import CooperationProgram, Delegation, Organization, Person, Place, Topic
 
 
-class EventSitemap(Sitemap):
+class MultilingualSitemap(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class EventSitemap(MultilingualSitemap):
     changefreq = "monthly"
     priority = 0.8
 
@@ -22,7 +32,7 @@ class ProgramSitemap(EventSitemap):
         return CooperationProgram.objects.published().only("slug", "updated_at").order_by("id")
 
 
-class EntitySitemap(Sitemap):
+class EntitySitemap(MultilingualSitemap):
     changefreq = "monthly"
     priority = 0.5
 
@@ -33,7 +43,7 @@ class EntitySitemap(Sitemap):
         return self.model.objects.public().only("slug").order_by("id")
 
 
-class PageSitemap(Sitemap):
+class PageSitemap(MultilingualSitemap):
     priority = 0.6
     changefreq = "daily"
 

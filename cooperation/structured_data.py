@@ -1,12 +1,25 @@
-"""schema.org descriptions of public records, for search engines and re-use."""
+"""schema.org descriptions of public records, for search engines and re-use.
 
-from django.conf import settings
+In the page's language (`inLanguage`); a text the page shows in English for want of a
+translation is given as a value tagged with its language ({"@value": …, "@language": "en"}).
+"""
+
+from .languages import current, shown
+
+
+def text(record, field):
+    """`record`'s `field` as the page shows it, tagged with its language where that is not
+    the page's."""
+    value, language = shown(record, field)
+    if language is None or language == current():
+        return value
+    return {"@value": value, "@language": language}
 
 
 def _organization(request, organization):
     data = {
         "@type": "GovernmentOrganization",
-        "name": organization.name,
+        "name": text(organization, "name"),
         "url": request.build_absolute_uri(organization.get_absolute_url()),
     }
     if organization.country:
@@ -17,7 +30,7 @@ def _organization(request, organization):
 def _place(request, place):
     data = {
         "@type": "Place",
-        "name": place.name,
+        "name": text(place, "name"),
         "url": request.build_absolute_uri(place.get_absolute_url()),
         "address": {"@type": "PostalAddress", "addressCountry": place.country.code},
     }
@@ -37,9 +50,9 @@ def event_json_ld(request, event, activities):
         "@type": "Event",
         "@id": request.build_absolute_uri(event.get_absolute_url()),
         "url": request.build_absolute_uri(event.get_absolute_url()),
-        "name": event.title,
-        "description": event.summary,
-        "inLanguage": settings.LANGUAGE_CODE,
+        "name": text(event, "title"),
+        "description": text(event, "summary"),
+        "inLanguage": current(),
         "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
         "location": _place(request, event.location),
         "organizer": _organization(request, event.host_organization),
@@ -64,8 +77,8 @@ def event_json_ld(request, event, activities):
     for activity in activities:
         sub = {
             "@type": "Event",
-            "name": activity.title,
-            "description": activity.summary,
+            "name": text(activity, "title"),
+            "description": text(activity, "summary"),
             "url": request.build_absolute_uri(activity.get_absolute_url()),
         }
         if activity.date:
@@ -73,7 +86,7 @@ def event_json_ld(request, event, activities):
         if activity.place_id:
             sub["location"] = _place(request, activity.place)
         if hasattr(activity, "topics"):
-            sub["about"] = [topic.name for topic in activity.topics.all()]
+            sub["about"] = [text(topic, "name") for topic in activity.topics.all()]
         sub_events.append(sub)
     data["subEvent"] = sub_events
     return data

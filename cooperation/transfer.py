@@ -28,6 +28,7 @@ import io
 import tempfile
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field, label_for_field, lookup_field
 from django.contrib.auth import get_permission_codename
@@ -35,11 +36,14 @@ from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeData
 from django.utils.text import capfirst, slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from .languages import DEFAULT as DEFAULT_LANGUAGE
 from .models import (
     CooperationProgram,
     Delegation,
@@ -326,15 +330,18 @@ class Counted:
 def write_fixture(records, stream, indent=None, using=DEFAULT_DB_ALIAS):
     """Write the records ({model: ids}) to `stream` as a JSON fixture; return how many."""
     objects = Counted(rows(records, using))
-    serializers.serialize(
-        "json",
-        objects,
-        stream=stream,
-        indent=indent,
-        cls=ExactJSONEncoder,
-        use_natural_foreign_keys=True,
-        use_natural_primary_keys=True,
-    )
+    # A record's words are written in each language's column (`title_en`, `title_az`…);
+    # the original column (`title`) in English, whatever page asked for the export.
+    with translation.override(DEFAULT_LANGUAGE):
+        serializers.serialize(
+            "json",
+            objects,
+            stream=stream,
+            indent=indent,
+            cls=ExactJSONEncoder,
+            use_natural_foreign_keys=True,
+            use_natural_primary_keys=True,
+        )
     return objects.count
 
 
@@ -363,10 +370,17 @@ def export_filename(queryset, chosen, extension):
         if name:
             return f"{name}.{extension}"
     today = timezone.localdate().isoformat()
-    return f"{slugify(model._meta.verbose_name_plural)}-{today}.{extension}"
+    return f"{file_stem(model)}-{today}.{extension}"
 
 
-@admin.action(description="Export selected as fixture (JSON)", permissions=("view",))
+def file_stem(model):
+    """What a file of `model`'s records is named: in English, whatever the admin's
+    language, as slugify() keeps only ASCII letters."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return slugify(model._meta.verbose_name_plural)
+
+
+@admin.action(description=_("Export selected as fixture (JSON)"), permissions=("view",))
 def export_fixture(modeladmin, request, queryset):
     """The selected records as a fixture to load into another installation."""
     chosen = set(queryset.values_list("pk", flat=True))
@@ -377,7 +391,11 @@ def export_fixture(modeladmin, request, queryset):
         names = ", ".join(str(model._meta.verbose_name_plural) for model in hidden)
         modeladmin.message_user(
             request,
-            f"Not exported: the fixture would include {names}, which you are not allowed to view.",
+            _(
+                "Not exported: the fixture would include %(names)s, which you are not "
+                "allowed to view."
+            )
+            % {"names": names},
             messages.ERROR,
         )
         return None
@@ -408,7 +426,7 @@ def csv_value(value, field=None, boolean=False):
     if field is not None and getattr(field, "flatchoices", None):
         return str(display_for_field(value, field, ""))
     if boolean or isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, dt.datetime):
         return (timezone.localtime(value) if timezone.is_aware(value) else value).isoformat()
     if isinstance(value, dt.date):
@@ -437,7 +455,7 @@ def changelist_row(modeladmin, obj, names):
     return cells
 
 
-@admin.action(description="Export selected as CSV", permissions=("view",))
+@admin.action(description=_("Export selected as CSV"), permissions=("view",))
 def export_csv(modeladmin, request, queryset):
     """The selected rows with the changelist's columns, streamed as they are read.
 
@@ -449,6 +467,6 @@ def export_csv(modeladmin, request, queryset):
     response = StreamingHttpResponse(
         csv_lines(headings, rows), content_type="text/csv; charset=utf-8"
     )
-    filename = f"{slugify(queryset.model._meta.verbose_name_plural)}.csv"
+    filename = f"{file_stem(queryset.model)}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -20,6 +20,7 @@ from django.db.models import (
     Q,
     Subquery,
 )
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, ExtractYear
 from django.http import (
     HttpResponse,
@@ -31,10 +32,21 @@ from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
+from django.utils.translation import (
+    get_language,
+    get_language_from_path,
+    gettext_lazy,
+    override,
+    pgettext_lazy,
+)
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from . import eventindex, feeds
+from .caching import admin_prefixes
 from .filters import EventFilter
+from .languages import current, order_by_shown, shown
 from .models import (
     SEARCH_FIELDS,
     CooperationProgram,
@@ -62,7 +74,7 @@ from .models import (
 from .pagination import count_results, page_of
 from .structured_data import event_json_ld
 
-PAGE_ERROR = "The page number must be a whole number, 1 or more."
+PAGE_ERROR = gettext_lazy("The page number must be a whole number, 1 or more.")
 
 
 def parse_page(request):
@@ -108,7 +120,9 @@ def with_value(query, name, value):
 
 def home(request):
     events = Delegation.objects.published().with_listing().order_by("-start_date", "-id")[:6]
-    programs = CooperationProgram.objects.published().order_by("-start_year", "title", "id")[:6]
+    programs = CooperationProgram.objects.published().order_by(
+        "-start_year", order_by_shown("title"), "id"
+    )[:6]
     return render(
         request,
         "cooperation/home.html",
@@ -133,7 +147,7 @@ def active_filters(filterset):
         elif name == "visit_type":
             shown = Delegation.VisitType(value).label
         elif hasattr(value, "strftime"):
-            shown = f"{value:%-d %B %Y}"
+            shown = date_format(value)
         else:
             shown = str(value)
         chips.append({"label": field.label, "value": shown, "remove_url": without(query, name)})
@@ -196,15 +210,15 @@ def facets(ids, query):
     groups = [
         {
             "name": "program",
-            "label": "Programme",
+            "heading": pgettext_lazy("facet", "By programme"),
             "items": [
-                {"value": p.slug, "label": p.title, "count": count}
+                {"value": p.slug, "label": p.title, "lang": fallback(p, "title"), "count": count}
                 for p, count in most_common(program_counts, 10, lambda p: p.title)
             ],
         },
         {
             "name": "country",
-            "label": "Country",
+            "heading": pgettext_lazy("facet", "By country"),
             "items": [
                 {"value": code, "label": countries.name(code), "count": count}
                 for code, count in most_common(counts["country"], 12)
@@ -212,15 +226,15 @@ def facets(ids, query):
         },
         {
             "name": "topic",
-            "label": "Topic",
+            "heading": pgettext_lazy("facet", "By topic"),
             "items": [
-                {"value": t.slug, "label": t.name, "count": count}
+                {"value": t.slug, "label": t.name, "lang": fallback(t, "name"), "count": count}
                 for t, count in most_common(topic_counts, 12, lambda t: t.name)
             ],
         },
         {
             "name": "year",
-            "label": "Year",
+            "heading": pgettext_lazy("facet", "By year"),
             "items": [
                 {"value": str(year), "label": str(year), "count": years[year]}
                 for year in sorted(years, reverse=True)[:15]
@@ -316,13 +330,17 @@ def in_order_without_index(queryset):
     full-text index and then sorted. Offered an ORDER BY that an index matches, PostgreSQL
     may instead walk that index newest first, testing each visit's search vector until it
     finds a page of matches: for a word that matches nothing, every vector of the archive
-    (16 s at a million visits). The columns are NOT NULL, so stating the other placement
-    of nulls changes nothing but the plan.
+    (16 s at a million visits). The columns are NOT NULL (English titles are required), so
+    stating the other placement of nulls changes nothing but the plan.
     """
     order = []
     for field in queryset.query.order_by:
+        if isinstance(field, OrderBy):
+            return queryset  # an ordering spelled out already: no index serves it
         if not isinstance(field, str):
-            return queryset  # an expression (the relevance rank): no index serves it
+            # The titles as the page's language shows them (filters.SORTS).
+            order.append(field.asc(nulls_first=True))
+            continue
         name = field.lstrip("-")
         if field.startswith("-"):
             order.append(F(name).desc(nulls_last=True))
@@ -347,7 +365,37 @@ EXPORT_COLUMNS = {
     "location": lambda e, url: e.location.name,
     "program": lambda e, url: e.public_program.title if e.public_program else None,
     "summary": lambda e, url: e.summary,
+    # The language of the texts above: the export's, from its address (/az/events/export.csv
+    # is in Azerbaijani), except the columns `in_english` names, given in English for want
+    # of a translation.
+    "language": lambda e, url: current(),
+    "in_english": lambda e, url: " ".join(untranslated_columns(e)),
 }
+
+
+def fallback(record, field):
+    """ "en" when the page shows `record`'s `field` in English for want of a translation, for
+    the lang attribute of a facet's label."""
+    language = shown(record, field)[1]
+    return language if language not in (None, current()) else None
+
+
+def untranslated_columns(event):
+    """The text columns of `event`'s exported row that fall back to English."""
+    language = current()
+    texts = {
+        "title": (event, "title"),
+        "sending_organization": (event.sending_organization, "name"),
+        "host_organization": (event.host_organization, "name"),
+        "location": (event.location, "name"),
+        "program": (event.public_program, "title"),
+        "summary": (event, "summary"),
+    }
+    return [
+        column
+        for column, (record, field) in texts.items()
+        if record is not None and shown(record, field)[1] not in (None, language)
+    ]
 
 
 class _Echo:
@@ -379,13 +427,14 @@ def csv_lines(header, rows):
 
 def event_export(request, fmt):
     """The current filtered list as CSV or JSON, streamed row by row in constant memory."""
-    filterset, _ = filter_events(request)
+    filterset = filter_events(request)[0]
     if not filterset.is_valid():
         errors = "; ".join(
             f"{name}: {' '.join(messages)}" for name, messages in filterset.form.errors.items()
         )
         return HttpResponseBadRequest(
-            f"Filters not understood: {errors}", content_type="text/plain; charset=utf-8"
+            _("Filters not understood: %(errors)s") % {"errors": errors},
+            content_type="text/plain; charset=utf-8",
         )
     rows = exported_events(result_ids(filterset))
     url = request.build_absolute_uri
@@ -462,7 +511,7 @@ def event_detail(request, slug):
                 queryset=MeetingCitation.objects.select_related("source"),
             ),
             Prefetch("workshops", queryset=Workshop.objects.select_related("place")),
-            Prefetch("workshops__topics", queryset=Topic.objects.order_by("name")),
+            Prefetch("workshops__topics", queryset=Topic.objects.order_by(order_by_shown("name"))),
             Prefetch(
                 "workshops__workshopcitation_set",
                 queryset=WorkshopCitation.objects.select_related("source"),
@@ -499,7 +548,8 @@ def event_calendar(request, slug):
 
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap"))
-    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
+    disallowed = [f"Disallow: {prefix}" for prefix in admin_prefixes()]
+    lines = ["User-agent: *", *disallowed, f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
@@ -523,12 +573,14 @@ def program_list(request):
     programs = (
         CooperationProgram.objects.published()
         .annotate(event_count=published_event_count(OuterRef("pk")))
-        .prefetch_related(Prefetch("parties", queryset=Organization.objects.order_by("name")))
-        .order_by("-start_year", "title", "id")
+        .prefetch_related(
+            Prefetch("parties", queryset=Organization.objects.order_by(order_by_shown("name")))
+        )
+        .order_by("-start_year", order_by_shown("title"), "id")
     )
     page_number = parse_page(request)
     if page_number is None:
-        return bad_page_number(request, "the programmes")
+        return bad_page_number(request, _("the programmes"))
     page = page_of(programs, page_number)
     return render(
         request, "cooperation/program_list.html", {"programs": page.object_list, "page": page}
@@ -540,7 +592,7 @@ def program_detail(request, slug):
         visible_to(request, CooperationProgram)
         .select_related("signed_at")
         .prefetch_related(
-            Prefetch("parties", queryset=Organization.objects.order_by("name")),
+            Prefetch("parties", queryset=Organization.objects.order_by(order_by_shown("name"))),
             Prefetch(
                 "signatories",
                 queryset=ProgramSignatory.objects.select_related("person", "organization"),
@@ -605,7 +657,9 @@ def organization_detail(request, slug):
     organization = get_object_or_404(
         Organization.objects.public().select_related("parent"), slug=slug
     )
-    public_units = Organization.objects.public().filter(parent=organization).order_by("name")
+    public_units = (
+        Organization.objects.public().filter(parent=organization).order_by(order_by_shown("name"))
+    )
     parent_is_public = has_public_parent(organization)
     return entity_page(
         request,
@@ -647,7 +701,7 @@ def person_detail(request, slug):
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic.objects.public().select_related("parent"), slug=slug)
     parent_is_public = has_public_parent(topic)
-    subtopics = Topic.objects.public().filter(parent=topic).order_by("name")
+    subtopics = Topic.objects.public().filter(parent=topic).order_by(order_by_shown("name"))
     return entity_page(
         request,
         "cooperation/topic_detail.html",
@@ -660,7 +714,7 @@ def topic_detail(request, slug):
 def place_detail(request, slug):
     place = get_object_or_404(Place.objects.public().select_related("parent"), slug=slug)
     parent_is_public = has_public_parent(place)
-    inside = Place.objects.public().filter(parent=place).order_by("name")
+    inside = Place.objects.public().filter(parent=place).order_by(order_by_shown("name"))
     return entity_page(
         request,
         "cooperation/place_detail.html",
@@ -671,13 +725,31 @@ def place_detail(request, slug):
 
 
 def server_error(request):
-    """handler500: the site's error page, built from the site's name alone.
+    """handler500: the site's error page, built from the site's name alone, in the language
+    of the address (LocaleMiddleware activated it before the view ran).
 
     Django's own handler gives the template no context at all; the site's name is a
     setting, so reading it cannot fail the way the request's own processing did.
     """
-    page = loader.get_template("500.html").render({"site_name": settings.SITE_NAME})
+    language = get_language()
+    # The home page in the language of the request, spelled out: nothing here may fail.
+    home_url = "/" if language == settings.LANGUAGE_CODE else f"/{language}/"
+    page = loader.get_template("500.html").render(
+        {"site_name": settings.SITE_NAME, "home_url": home_url}
+    )
     return HttpResponseServerError(page)
+
+
+def bad_request(request, exception):
+    """handler400: the site's page, in the language of the address.
+
+    A request refused before LocaleMiddleware ran (a Host header that is not allowed is
+    refused by the page cache, which runs first) would otherwise get the page in whatever
+    language the thread last served. The page never names the request's host.
+    """
+    language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    with override(language):
+        return render(request, "400.html", status=400)
 
 
 def csrf_failure(request, reason=""):

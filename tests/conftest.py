@@ -8,8 +8,9 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cooperation.models import (
     CooperationProgram,
@@ -28,6 +29,17 @@ _counter = itertools.count(1)
 def _empty_page_cache():
     # Each test builds its own records; a page cached by an earlier test is never valid.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_to_begin_with():
+    # A request to /az/… leaves Azerbaijani active in the thread (LocaleMiddleware activates
+    # a page's language and never deactivates it), and a record built in code with
+    # `title=` gets the text in the active language (cooperation/translation.py): each test
+    # starts in English, the language of an unprefixed address.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -153,7 +153,7 @@ def delegation_add_data(admin_client, world, **fields):
     add_page = admin_client.get(admin_url(Delegation, "add"))
     data = {
         **inline_management_data(add_page),
-        "title": "Study visit to Moscow",
+        "title_en": "Study visit to Moscow",
         "slug": "study-visit-moscow",
         "sending_organization": world.azerbaijan.pk,
         "host_organization": world.russia.pk,
@@ -334,7 +334,7 @@ def test_valid_delegation_is_created_with_its_member(admin_client, world):
         {
             f"{members}-TOTAL_FORMS": "1",
             f"{members}-0-person": head.pk,
-            f"{members}-0-role": "Prosecutor General",
+            f"{members}-0-role_en": "Prosecutor General",
             f"{members}-0-is_head": "on",
             f"{members}-0-order": "0",
         }
@@ -408,7 +408,7 @@ def test_meeting_dated_before_its_visit_is_refused(admin_client, world):
     data = {
         **inline_management_data(add_page),
         "delegation": world.published.pk,
-        "title": "Early talks",
+        "title_en": "Early talks",
         "slug": "early-talks",
         "date": "2023-12-01",
         "order": "0",
@@ -431,7 +431,7 @@ def test_inline_site_visit_dated_after_the_visit_ends_is_refused(admin_client, w
     data.update(
         {
             f"{site_visits}-TOTAL_FORMS": "1",
-            f"{site_visits}-0-title": "Museum",
+            f"{site_visits}-0-title_en": "Museum",
             f"{site_visits}-0-slug": "museum",
             f"{site_visits}-0-date": "2024-05-13",
             f"{site_visits}-0-order": "0",
@@ -459,7 +459,7 @@ def test_meeting_is_created_with_participants_in_the_offered_order(admin_client,
     data = {
         **inline_management_data(add_page),
         "delegation": world.published.pk,
-        "title": "Talks",
+        "title_en": "Talks",
         "slug": "talks",
         "date": "2023-12-15",
         "order": "0",
@@ -489,7 +489,7 @@ def program_add_data(admin_client, parties, **fields):
     add_page = admin_client.get(admin_url(CooperationProgram, "add"))
     return {
         **inline_management_data(add_page),
-        "title": "Cooperation Program 2024-2026",
+        "title_en": "Cooperation Program 2024-2026",
         "slug": "program-2024-2026",
         "parties": [party.pk for party in parties],
         "start_year": "2024",
@@ -540,7 +540,7 @@ def test_place_cannot_be_inside_a_place_inside_it(admin_client, world):
         name="Old City", slug="old-city", country="AZ", kind=Place.Kind.OTHER, parent=world.baku
     )
     data = {
-        "name": "Baku",
+        "name_en": "Baku",
         "slug": "baku",
         "kind": Place.Kind.CITY,
         "country": "AZ",

@@ -164,7 +164,7 @@ def test_meeting_added_after_its_visit_ends_is_refused(admin_client, visit):
     data = {
         **inline_management_data(page),
         "delegation": visit.pk,
-        "title": "Farewell",
+        "title_en": "Farewell",
         "slug": "farewell",
         "date": "2023-12-18",
         "order": "0",
@@ -210,7 +210,7 @@ def test_visit_shortened_so_that_an_activity_falls_outside_it_is_refused(admin_c
 def test_activity_on_the_last_day_of_its_visit_is_accepted(admin_client, visit):
     url, page, data = change_page(admin_client, visit)
     meetings = inline_prefix(page, Meeting)
-    add_row(data, meetings, title="Farewell", slug="farewell", date="2023-12-17", order="1")
+    add_row(data, meetings, title_en="Farewell", slug="farewell", date="2023-12-17", order="1")
 
     response = admin_client.post(url, data)
 
@@ -227,7 +227,12 @@ def test_signatory_for_a_body_that_is_no_party_is_refused(admin_client, world, p
     url, page, data = change_page(admin_client, program)
     signatories = inline_prefix(page, ProgramSignatory)
     row = add_row(
-        data, signatories, person=person.pk, organization=outsider.pk, title="Minister", order="0"
+        data,
+        signatories,
+        person=person.pk,
+        organization=outsider.pk,
+        title_en="Minister",
+        order="0",
     )
 
     response = refused(admin_client.post(url, data))
@@ -264,7 +269,7 @@ def test_signatory_for_a_party_added_in_the_same_save_is_accepted(admin_client, 
     url, page, data = change_page(admin_client, program)
     data["parties"] = [world.russia.pk, world.azerbaijan.pk, third.pk]
     signatories = inline_prefix(page, ProgramSignatory)
-    add_row(data, signatories, person=person.pk, organization=third.pk, title="Head", order="0")
+    add_row(data, signatories, person=person.pk, organization=third.pk, title_en="Head", order="0")
 
     response = admin_client.post(url, data)
 
@@ -278,18 +283,18 @@ def test_signatory_for_a_party_added_in_the_same_save_is_accepted(admin_client, 
 def slugged_add_data(model, world):
     """What a complete add form of `model` submits, with the slug of an existing record."""
     if model is Organization:
-        return {"name": "Copy", "slug": world.russia.slug, "kind": "other", "country": ""}
+        return {"name_en": "Copy", "slug": world.russia.slug, "kind": "other", "country": ""}
     if model is Person:
         Person.objects.create(slug="igor-krasnov", name="Igor Krasnov")
         return {"name": "Igor Krasnov", "slug": "igor-krasnov"}
     if model is Place:
-        return {"name": "Baku", "slug": world.baku.slug, "kind": "city", "country": "AZ"}
+        return {"name_en": "Baku", "slug": world.baku.slug, "kind": "city", "country": "AZ"}
     if model is Topic:
         Topic.objects.create(slug="asset-recovery", name="Asset recovery")
-        return {"name": "Asset recovery", "slug": "asset-recovery"}
+        return {"name_en": "Asset recovery", "slug": "asset-recovery"}
     if model is CooperationProgram:
         return {
-            "title": "Copy",
+            "title_en": "Copy",
             "slug": world.program.slug,
             "parties": [world.russia.pk, world.azerbaijan.pk],
             "start_year": "2021",
@@ -297,7 +302,7 @@ def slugged_add_data(model, world):
             "status": "draft",
         }
     return {
-        "title": "Copy",
+        "title_en": "Copy",
         "slug": world.published.slug,
         "sending_organization": world.russia.pk,
         "host_organization": world.azerbaijan.pk,
@@ -331,7 +336,7 @@ def test_meeting_with_a_slug_its_visit_already_has_is_refused(admin_client, visi
     data = {
         **inline_management_data(page),
         "delegation": visit.pk,
-        "title": "Second welcome",
+        "title_en": "Second welcome",
         "slug": "welcome",
         "order": "0",
     }
@@ -363,7 +368,7 @@ def test_same_slug_in_another_visit_or_for_another_kind_of_activity_is_accepted(
     admin_client, visit, world
 ):
     page = admin_client.get(admin_url(Meeting, "add"))
-    data = {**inline_management_data(page), "title": "Welcome", "order": "0"}
+    data = {**inline_management_data(page), "title_en": "Welcome", "order": "0"}
 
     in_other_visit = admin_client.post(
         admin_url(Meeting, "add"), {**data, "delegation": world.draft.pk, "slug": "welcome"}
@@ -401,8 +406,8 @@ def test_two_new_activities_with_one_slug_on_a_new_visit_are_refused(admin_clien
         "slug": "new-visit",
     }
     meetings = inline_prefix(page, Meeting)
-    add_row(data, meetings, title="Talks", slug="talks", order="0")
-    second = add_row(data, meetings, title="More talks", slug="talks", order="1")
+    add_row(data, meetings, title_en="Talks", slug="talks", order="0")
+    second = add_row(data, meetings, title_en="More talks", slug="talks", order="1")
 
     response = refused(admin_client.post(url, data))
 

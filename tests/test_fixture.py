@@ -390,7 +390,7 @@ def test_broken_fixture_is_refused_and_leaves_the_database_as_it_was(
     records = fixture_records()
     # A change early in the file, so that a load that stopped half way would show in the
     # dump even when every record is already in the database.
-    records[0]["fields"]["name"] = "Renamed by a broken fixture"
+    records[0]["fields"]["name_en"] = "Renamed by a broken fixture"
     break_it, expected_error = BROKEN_FIXTURES[defect]
     broken = tmp_path / "broken.json"
     broken.write_text(break_it(records), encoding="utf-8")

@@ -37,7 +37,7 @@ def every_row():
 
 def fixture_records():
     records = json.loads(FIXTURE_PATH.read_text(encoding="utf-8"))
-    records[0]["fields"]["name"] = "Renamed by a broken fixture"
+    records[0]["fields"]["name_en"] = "Renamed by a broken fixture"
     return records
 
 

@@ -80,14 +80,14 @@ def history_counts():
 def test_admin_edit_records_who_changed_what_and_when(admin_client, admin_user, world):
     before = timezone.now()
 
-    edit(admin_client, world.published, title="Working visit of the prosecutors to Baku")
+    edit(admin_client, world.published, title_en="Working visit of the prosecutors to Baku")
 
     new, old = world.published.history.all()[:2]
     assert new.history_type == "~"
     assert new.history_user == admin_user
     assert before <= new.history_date <= timezone.now()
     delta = new.diff_against(old)
-    assert delta.changed_fields == ["title"]
+    assert delta.changed_fields == ["title_en"]
     assert (delta.changes[0].old, delta.changes[0].new) == (
         "Published working visit",
         "Working visit of the prosecutors to Baku",
@@ -103,14 +103,14 @@ def test_one_save_of_a_programme_and_its_parties_is_one_version(admin_client, wo
     edit(
         admin_client,
         world.program,
-        title="Programme of cooperation 2021-2023",
+        title_en="Programme of cooperation 2021-2023",
         parties=[world.azerbaijan.pk, ukraine.pk],
     )
 
     assert world.program.history.count() == versions + 1
     new = world.program.history.first()
     delta = new.diff_against(new.prev_record)
-    assert set(delta.changed_fields) == {"title", "parties"}
+    assert set(delta.changed_fields) == {"title_en", "parties"}
     assert {row.organization for row in new.parties.all()} == {world.azerbaijan, ukraine}
 
 
@@ -124,7 +124,7 @@ def test_inline_record_saved_with_its_visit_is_recorded_with_the_editor(
         {
             "members-TOTAL_FORMS": "1",
             "members-0-person": guest.pk,
-            "members-0-role": "Prosecutor General",
+            "members-0-role_en": "Prosecutor General",
             "members-0-order": "0",
         }
     )
@@ -138,7 +138,7 @@ def test_inline_record_saved_with_its_visit_is_recorded_with_the_editor(
 
 
 def test_history_page_shows_the_change_and_who_made_it(admin_client, world):
-    edit(admin_client, world.published, title="Renamed visit", visit_type="official")
+    edit(admin_client, world.published, title_en="Renamed visit", visit_type="official")
 
     response = admin_client.get(admin_url(Delegation, "history", world.published.pk))
 
@@ -181,7 +181,7 @@ def test_history_page_of_nothing_is_404(admin_client, world, path):
 def test_revert_brings_the_earlier_title_back_to_the_public_page_and_search(
     admin_client, admin_user, client, world
 ):
-    edit(admin_client, world.published, title="Mistyped visit title")
+    edit(admin_client, world.published, title_en="Mistyped visit title")
     assert "Mistyped visit title" in client.get(EVENT_URL).text
 
     response = revert(admin_client, world.published, oldest(world.published))
@@ -216,7 +216,7 @@ def test_revert_of_a_workshop_rebuilds_the_search_of_its_visit(admin_client, cli
         delegation=world.published, slug="talks", title="Extradition workshop"
     )
     workshop.topics.add(Topic.objects.create(name="Legal assistance", slug="legal-assistance"))
-    edit(admin_client, workshop, title="Asset recovery workshop")
+    edit(admin_client, workshop, title_en="Asset recovery workshop")
     assert 'class="event-item"' in client.get("/events/?q=asset").text
 
     assert revert(admin_client, workshop, oldest(workshop)).status_code == 302
@@ -237,7 +237,7 @@ def test_staff_who_may_only_view_cannot_revert(client, world):
     )
 
     page = client.get(url)
-    response = client.post(url, {"title": "Published working visit", "_save": "Revert"})
+    response = client.post(url, {"title_en": "Published working visit", "_save": "Revert"})
 
     assert page.status_code == 200
     assert "Published working visit" in page.text

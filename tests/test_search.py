@@ -99,7 +99,7 @@ def test_a_meeting_moved_to_another_visit_leaves_the_first_ones_search(
         f"/admin/cooperation/meeting/{meeting.pk}/change/",
         {
             "delegation": other.pk,
-            "title": "Talks",
+            "title_en": "Talks",
             "slug": "talks",
             "order": "0",
             "participants-TOTAL_FORMS": "0",

@@ -172,7 +172,7 @@ def test_adding_a_draft_visit(login, admin_client, world, role, allowed):
 @pytest.mark.parametrize(("role", "allowed"), matrix("change"))
 def test_changing_a_draft_visit(login, admin_client, world, role, allowed):
     url = admin_url(Delegation, "change", world.draft.pk)
-    data = {**change_page_data(admin_client.get(url)), "title": "Renamed draft visit"}
+    data = {**change_page_data(admin_client.get(url)), "title_en": "Renamed draft visit"}
 
     response = login(role).post(url, data)
 
@@ -286,7 +286,7 @@ def test_editor_may_change_a_published_visit_but_not_its_publication(login, worl
     published_at = world.published.published_at
     data = {
         **change_page_data(page),
-        "title": "Corrected title",
+        "title_en": "Corrected title",
         # Not on the editor's form: a crafted request sends them anyway.
         "status": Status.DRAFT,
         "published_at_0": "2020-01-01",

@@ -1,10 +1,17 @@
-"""Template helpers for dates as people read them and structured data for machines."""
+"""Template helpers for dates as people read them, the page in other languages, and
+structured data for machines."""
 
 import json
 
 from django import template
-from django.utils.html import format_html
+from django.conf import settings
+from django.urls import get_script_prefix, translate_url
+from django.utils import translation
+from django.utils.encoding import escape_uri_path, iri_to_uri
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
@@ -14,12 +21,11 @@ _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 @register.simple_tag
 def show_date(value):
-    """<time datetime="2023-12-15">15 December 2023</time>, or nothing for no date."""
+    """<time datetime="2023-12-15">15 December 2023</time> (in Azerbaijani "15 dekabr
+    2023", in Russian "15 декабря 2023 г."), or nothing for no date."""
     if not value:
         return ""
-    return format_html(
-        '<time datetime="{}">{}</time>', value.isoformat(), f"{value.day} {value:%B %Y}"
-    )
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value))
 
 
 @register.simple_tag
@@ -35,3 +41,86 @@ def json_ld(data):
     """Serialise structured data for a <script type="application/ld+json"> element."""
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
     return mark_safe(text.translate(_JSON_ESCAPES))
+
+
+@register.filter
+def language_name(code):
+    """A language's name in the page's language ("English", "İngiliscə", "Английский"), or
+    the code itself for a language Django does not know."""
+    try:
+        return translation.get_language_info(code)["name_translated"]
+    except KeyError:
+        return code
+
+
+# The kinds of activity in a visit's timeline, by model. An activity's `kind_label` stays
+# the English name: the templates and the stylesheet key on it.
+ACTIVITY_KINDS = {
+    "meeting": pgettext_lazy("activity kind", "Meeting"),
+    "workshop": pgettext_lazy("activity kind", "Workshop"),
+    "sitevisit": pgettext_lazy("activity kind", "Site visit"),
+}
+
+
+@register.filter
+def activity_kind(activity):
+    """The kind of an activity (a meeting, a workshop, a site visit) in the page's language."""
+    return ACTIVITY_KINDS.get(activity._meta.model_name, activity.kind_label)
+
+
+def in_language(request, code, path=None):
+    """The address of this page (or of `path`, with its query string) in language `code`.
+
+    The patterns are the same in every language, so when an address resolves to no page (a
+    404's), swapping its language prefix gives the same answer `translate_url` would.
+    """
+    if path is None:
+        query = request.META.get("QUERY_STRING", "")
+        path = escape_uri_path(request.path_info) + (f"?{iri_to_uri(query)}" if query else "")
+    translated = translate_url(path, code)
+    if translated != path or code == translation.get_language():
+        return translated
+    current = translation.get_language()
+    rest = path
+    if current != settings.LANGUAGE_CODE and (
+        path.startswith(f"/{current}/") or path.split("?")[0] == f"/{current}"
+    ):
+        rest = path[len(current) + 1 :] or "/"
+    if code == settings.LANGUAGE_CODE:
+        return get_script_prefix() + rest.lstrip("/")
+    return f"{get_script_prefix()}{code}{rest}"
+
+
+@register.simple_tag(takes_context=True)
+def page_languages(context, path=None):
+    """This page in every language of the site: code, name (as its readers write it),
+    address, and whether it is the language shown."""
+    request = context.get("request")
+    if request is None:
+        return []
+    current = translation.get_language()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "url": in_language(request, code, path),
+            "current": code == current,
+        }
+        for code, name in settings.LANGUAGES
+    ]
+
+
+@register.simple_tag(takes_context=True)
+def alternate_links(context, path=None):
+    """<link rel="alternate" hreflang="…"> for this page (or `path`) in every language, and
+    the English page as x-default: absolute addresses, query string kept."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    links = [
+        (language["code"], request.build_absolute_uri(language["url"]))
+        for language in page_languages(context, path)
+    ]
+    default = dict(links)[settings.LANGUAGE_CODE]
+    links.append(("x-default", default))
+    return format_html_join("\n  ", '<link rel="alternate" hreflang="{}" href="{}">', links)

@@ -107,8 +107,8 @@ def add_inline_row(page, prefix, link_text, index=0):
 
 
 def fill_activity(page, prefix, title, slug, date):
-    page.locator(f"#id_{prefix}-0-title").fill(title)
-    page.locator(f"#id_{prefix}-0-title").press("Tab")
+    page.locator(f"#id_{prefix}-0-title_en").fill(title)
+    page.locator(f"#id_{prefix}-0-title_en").press("Tab")
     expect(page.locator(f"#id_{prefix}-0-slug")).to_have_value(slug)
     page.locator(f"#id_{prefix}-0-date").fill(date)
 
@@ -150,8 +150,9 @@ def test_editor_records_a_visit_publisher_publishes_it_and_the_public_sees_it(br
         page.get_by_role("link", name="Add delegation").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Add delegation")
 
-        page.locator("#id_title").fill(TITLE)
-        page.locator("#id_title").press("Tab")
+        # The English title, next to the Azerbaijani and Russian ones.
+        page.locator("#id_title_en").fill(TITLE)
+        page.locator("#id_title_en").press("Tab")
         expect(page.locator("#id_slug")).to_have_value(SLUG)
         choose(page, "id_sending_organization", "Russian", RUSSIA)
         choose(page, "id_host_organization", "Republic of Azerbaijan", AZERBAIJAN)
@@ -161,14 +162,14 @@ def test_editor_records_a_visit_publisher_publishes_it_and_the_public_sees_it(br
         page.locator("#id_end_date").fill("2023-05-17")
         # The museum's slug names the city, so both are found.
         choose(page, "id_location", "Baku", "Baku", among=["Baku", "Victory Museum"])
-        page.locator("#id_summary").fill(
+        page.locator("#id_summary_en").fill(
             "Prosecutors compared how their services protect children."
         )
 
         # The members' table offers one empty row.
         # Listed once, though another recorded spelling of his name matches too.
         choose(page, "id_members-0-person", "Krasnov", "Igor Krasnov")
-        page.locator("#id_members-0-role").fill("Prosecutor General")
+        page.locator("#id_members-0-role_en").fill("Prosecutor General")
         page.locator("#id_members-0-is_head").check()
 
         add_inline_row(page, "delegationcitation_set", "Add another Delegation citation")

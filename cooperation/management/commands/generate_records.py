@@ -55,6 +55,7 @@ from django.db.models.functions import Length
 from django.utils.text import slugify
 
 from cooperation import eventindex, registry_version
+from cooperation.languages import DEFAULT, codes, fold, language_columns
 from cooperation.models import (
     SEARCH_CONFIG,
     CooperationProgram,
@@ -1317,10 +1318,13 @@ COLUMNS = {
     ),
 }  # fmt: skip
 
-# Delegation.search_vector as `update_search_vector()` computes it, for the rows moved in
-# from the staging table (tests/test_generate_records.py checks that the two agree).
+# Delegation.search_vector as `update_search_vector()` computes it (models.search_title),
+# for the rows moved in from the staging table (tests/test_generate_records.py checks that
+# the two agree).
 SEARCH_VECTOR_SQL = (
-    "setweight(to_tsvector(%(config)s::regconfig, COALESCE(title, '')), 'A') || "
+    "setweight(to_tsvector(%(config)s::regconfig, "
+    f"translate(concat_ws(' ', {', '.join(f'title_{code}' for code in codes())}), 'əƏ', 'ee')"
+    "), 'A') || "
     "setweight(to_tsvector(%(config)s::regconfig, COALESCE(search_text, '')), 'B')"
 )
 STAGING_TABLE = "generate_records_delegation"
@@ -1487,16 +1491,33 @@ def write_batch(batch):
     return counts
 
 
+def language_copies(model):
+    """The language columns a COPY of `model`'s rows fills besides COLUMNS: (column, the
+    position in a row of the English text it copies, or None for "" in other languages).
+
+    The generated words are English; the other languages start empty, as the models'
+    defaults leave them (bulk_create gets both from the models themselves).
+    """
+    names = COLUMNS[model]
+    return [
+        (field.attname, names.index(original) if field.language == DEFAULT else None)
+        for field in language_columns(model)
+        if (original := field.translated_field.name) in names
+    ]
+
+
 def column_list(model):
     quote = connection.ops.quote_name
-    return ", ".join(quote(model._meta.get_field(name).column) for name in COLUMNS[model])
+    names = [*COLUMNS[model], *(name for name, _ in language_copies(model))]
+    return ", ".join(quote(model._meta.get_field(name).column) for name in names)
 
 
 def copy_rows(table, model, rows):
     statement = f"COPY {connection.ops.quote_name(table)} ({column_list(model)}) FROM STDIN"
+    copies = [position for _, position in language_copies(model)]
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row((*row, *("" if at is None else row[at] for at in copies)))
 
 
 def copy_delegations(rows):
@@ -1788,7 +1809,7 @@ def add_delegation(batch, ids, number, rand, rng, world):
     parts += workshop_parts
     parts += places["m"] + places["w"] + places["s"]
     parts += site_visit_parts
-    search_text = " ".join(dict.fromkeys(part for part in parts if part)).casefold()
+    search_text = fold(" ".join(dict.fromkeys(part for part in parts if part)))
     batch[Delegation].append(
         (
             delegation,

@@ -1,0 +1,103 @@
+"""The languages a record is kept in, and text matched whatever its language or script.
+
+A record's own words (titles, summaries, names of bodies, places, topics and programmes)
+are kept once per language of settings.LANGUAGES (cooperation/translation.py): `title_en`,
+`title_az`, `title_ru`. English is the language of reference: required where the field is,
+and shown, marked as English, where the reader's language has no text yet. Reading
+`record.title` gives the active language's text with that fallback; the helpers here read
+the languages explicitly, for what must not depend on the active language (the search
+text, the history) and for pages that say when they fall back.
+"""
+
+import unicodedata
+
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import translation
+from modeltranslation import settings as mt_settings
+from modeltranslation.fields import TranslationField
+
+DEFAULT = mt_settings.DEFAULT_LANGUAGE
+
+
+def codes():
+    """Every language a record is kept in, English first."""
+    languages = list(mt_settings.AVAILABLE_LANGUAGES)
+    return [DEFAULT, *(code for code in languages if code != DEFAULT)]
+
+
+def column(field, language):
+    return f"{field}_{language}"
+
+
+def in_every_language(*paths):
+    """Each lookup path to a translated field ("title", "parties__name") once per language:
+    for searches that find a record by its words in any language."""
+    return tuple(column(path, language) for path in paths for language in codes())
+
+
+def language_columns(model):
+    """Every per-language field of `model` (`title_en`, `title_az`…), in model order."""
+    return [field for field in model._meta.fields if isinstance(field, TranslationField)]
+
+
+def current():
+    """The active language if records are kept in it, else English."""
+    language = (translation.get_language() or DEFAULT).split("-")[0]
+    return language if language in mt_settings.AVAILABLE_LANGUAGES else DEFAULT
+
+
+def every_language(record, field):
+    """The texts of `record`'s `field` in each language that has one, English first."""
+    texts = (getattr(record, column(field, language), None) for language in codes())
+    return [text for text in texts if text]
+
+
+def shown(record, field, language=None):
+    """(text, its language) of `field` as a page in `language` (the active one) shows it:
+    that language's text, else the English text; ("", None) when there is neither."""
+    language = language or current()
+    for candidate in dict.fromkeys((language, DEFAULT)):
+        text = getattr(record, column(field, candidate), None)
+        if text:
+            return text, candidate
+    return "", None
+
+
+def order_by_shown(field, language=None):
+    """An ordering expression for `field` as a page in `language` shows it (English where
+    there is no translation), matching the per-language indexes that serve it."""
+    language = language or current()
+    english = F(column(field, DEFAULT))
+    if language == DEFAULT:
+        return english
+    return Coalesce(NullIf(F(column(field, language)), Value("")), english)
+
+
+# --- Matching text across scripts -----------------------------------------------------------
+
+# Letters with no decomposition into a base letter and marks, written as people type them
+# on a keyboard without them: "Əliyev" is found by "Eliyev", "Bakı" by "Baki".
+PLAIN_LETTERS = str.maketrans({"ə": "e", "ı": "i", "ł": "l", "đ": "d", "ø": "o"})
+# Cyrillic letters that decompose but are letters of their own, not an accented и, і or у
+# (PostgreSQL's unaccent keeps them too). ё is folded to е, as unaccent does.
+KEPT_LETTERS = frozenset("йїў")
+
+
+def fold(text):
+    """`text` as search compares it: case folded, accents and other marks removed (é → e,
+    ş → s, İ → i, ё → е), and the few letters above written plainly.
+
+    The search text of a visit and every query go through it, on every database: SQLite
+    compares the folded words, PostgreSQL builds its vector from them (its text search
+    configuration unaccents what is read from the columns directly, to the same result).
+    """
+    folded = []
+    for char in unicodedata.normalize("NFC", text.casefold()):
+        if char in KEPT_LETTERS:
+            folded.append(char)
+            continue
+        folded.extend(
+            part for part in unicodedata.normalize("NFKD", char) if not unicodedata.combining(part)
+        )
+    return "".join(folded).translate(PLAIN_LETTERS)
