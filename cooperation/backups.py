@@ -113,6 +113,12 @@ def row_counts(using):
     }
 
 
+def rows_and_history(counts):
+    """(record rows, history rows) in a manifest's or a restore's counts per table."""
+    history = sum(count for label, count in counts.items() if label.startswith(f"{HISTORY_APP}."))
+    return sum(counts.values()) - history, history
+
+
 def record_rows(using):
     yield from Group.objects.using(using).order_by("pk")
     yield from get_user_model()._base_manager.using(using).order_by("pk")

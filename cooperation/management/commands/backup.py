@@ -44,13 +44,8 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot write the backup to {directory}: {error}.") from None
         if verbosity >= 1:
-            counts = manifest["counts"]
-            history = sum(
-                count
-                for label, count in counts.items()
-                if label.startswith(f"{backups.HISTORY_APP}.")
-            )
+            records, history = backups.rows_and_history(manifest["counts"])
             self.stdout.write(
-                f"Backed up {sum(counts.values()) - history} row(s) and {history} history "
+                f"Backed up {records} row(s) and {history} history "
                 f"row(s) to {directory}: {', '.join(manifest['files'])}."
             )

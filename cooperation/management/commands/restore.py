@@ -49,13 +49,9 @@ class Command(BaseCommand):
             files = ", ".join(manifest["files"])
             self.stdout.write(f"{directory}: every file is whole ({files}).")
             return
-        history = sum(
-            count
-            for label, count in restored.items()
-            if label.startswith(f"{backups.HISTORY_APP}.")
-        )
+        records, history = backups.rows_and_history(restored)
         self.stdout.write(
-            f"Restored {sum(restored.values()) - history} row(s) and {history} history row(s) "
+            f"Restored {records} row(s) and {history} history row(s) "
             f"from {directory}, as many of each as the backup holds; "
             f"the event index has {index_rows} row(s)."
         )
