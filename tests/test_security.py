@@ -67,6 +67,7 @@ SECURITY_SETTINGS = [
     "AXES_LOCKOUT_PARAMETERS",
 ]
 HTTPS = "https://testserver"
+PASSWORD = "a long and careful passphrase"
 
 
 def production_settings(monkeypatch):
@@ -88,9 +89,7 @@ def production(settings, monkeypatch):
 
 @pytest.fixture
 def staff(db):
-    return get_user_model().objects.create_user(
-        "clerk", password="a long and careful passphrase", is_staff=True
-    )
+    return get_user_model().objects.create_user("clerk", password=PASSWORD, is_staff=True)
 
 
 def event_pages(world):
@@ -221,8 +220,8 @@ def test_deploy_check_is_clean_with_only_the_required_settings(tmp_path):
 # --- cookies and sessions ------------------------------------------------------------
 
 
-def sign_in(client, username="clerk", password="a long and careful passphrase", address=None):
-    extra = {"REMOTE_ADDR": address} if address else {}
+def sign_in(client, username="clerk", password=PASSWORD, **extra):
+    """Post the admin's sign-in form; `extra` sets the request's address and headers."""
     return client.post(
         "/admin/login/?next=/admin/",
         {"username": username, "password": password},
@@ -271,12 +270,7 @@ def test_signing_out_ends_the_session(production, staff):
 
 def fail(client, times, username="clerk", address="203.0.113.5", **extra):
     for _ in range(times):
-        response = client.post(
-            "/admin/login/",
-            {"username": username, "password": "wrong guess"},
-            REMOTE_ADDR=address,
-            **extra,
-        )
+        response = sign_in(client, username, "wrong guess", REMOTE_ADDR=address, **extra)
     return response
 
 
@@ -293,27 +287,17 @@ def test_repeated_failures_lock_out_that_username_from_that_address_only(client,
     assert "15 minutes" in response.text
 
     # Now even the right password is refused from there, and no session is made.
-    response = client.post(
-        "/admin/login/",
-        {"username": "clerk", "password": "a long and careful passphrase"},
-        REMOTE_ADDR="203.0.113.5",
-    )
+    response = sign_in(client, REMOTE_ADDR="203.0.113.5")
     assert response.status_code == 429
     assert not Session.objects.exists()
 
     # The attacker cannot lock the real user out from elsewhere...
     elsewhere = Client()
-    response = elsewhere.post(
-        "/admin/login/",
-        {"username": "clerk", "password": "a long and careful passphrase"},
-        REMOTE_ADDR="198.51.100.7",
-    )
+    response = sign_in(elsewhere, REMOTE_ADDR="198.51.100.7")
     assert response.status_code == 302
     # ...nor another user from the same address.
-    response = Client().post(
-        "/admin/login/",
-        {"username": other.username, "password": "another careful passphrase"},
-        REMOTE_ADDR="203.0.113.5",
+    response = sign_in(
+        Client(), other.username, "another careful passphrase", REMOTE_ADDR="203.0.113.5"
     )
     assert response.status_code == 302
 
@@ -323,22 +307,14 @@ def test_the_lockout_ends_after_the_cool_off(client, staff, settings):
     AccessAttempt.objects.update(
         attempt_time=dt.datetime.now(dt.UTC) - settings.AXES_COOLOFF_TIME - dt.timedelta(minutes=1)
     )
-    response = client.post(
-        "/admin/login/",
-        {"username": "clerk", "password": "a long and careful passphrase"},
-        REMOTE_ADDR="203.0.113.5",
-    )
+    response = sign_in(client, REMOTE_ADDR="203.0.113.5")
     assert response.status_code == 302
 
 
 def test_an_administrator_can_lift_a_lockout(client, staff, settings):
     fail(client, settings.AXES_FAILURE_LIMIT)
     call_command("axes_reset_username", "clerk", verbosity=0)
-    response = client.post(
-        "/admin/login/",
-        {"username": "clerk", "password": "a long and careful passphrase"},
-        REMOTE_ADDR="203.0.113.5",
-    )
+    response = sign_in(client, REMOTE_ADDR="203.0.113.5")
     assert response.status_code == 302
 
 
@@ -358,12 +334,7 @@ def test_behind_a_proxy_the_address_it_saw_is_the_one_counted(client, staff, set
         )
     assert response.status_code == 429
     # Another client behind the same proxy is not locked out.
-    response = Client().post(
-        "/admin/login/",
-        {"username": "clerk", "password": "a long and careful passphrase"},
-        REMOTE_ADDR="10.0.0.2",
-        HTTP_X_FORWARDED_FOR="198.51.100.7",
-    )
+    response = sign_in(Client(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert response.status_code == 302
 
 
