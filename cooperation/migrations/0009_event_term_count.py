@@ -1,18 +1,30 @@
 from django.db import migrations, models
 
-from cooperation import eventindex
-
 # Each term's number of published visits (cooperation/eventindex.py), in a table Django
-# does not manage, like the event index itself.
+# does not manage, like the event index itself. The SQL is a frozen copy of eventindex.py's
+# as it was when this migration was last changed.
+
+TABLE = "cooperation_event_term"
+COUNT_TABLE = "cooperation_event_term_count"
+
+CREATE_COUNT_TABLE = f"""
+CREATE TABLE {COUNT_TABLE} (
+    term varchar(40) NOT NULL PRIMARY KEY,
+    events integer NOT NULL
+)
+"""
+COUNT_ALL = (
+    f"INSERT INTO {COUNT_TABLE} (term, events) SELECT term, COUNT(*) FROM {TABLE} GROUP BY term"
+)
 
 
 def create(apps, schema_editor):
-    schema_editor.execute(eventindex.CREATE_COUNT_TABLE)
-    schema_editor.execute(eventindex.COUNT_ALL)
+    schema_editor.execute(CREATE_COUNT_TABLE)
+    schema_editor.execute(COUNT_ALL)
 
 
 def drop(apps, schema_editor):
-    schema_editor.execute(f"DROP TABLE {eventindex.COUNT_TABLE}")
+    schema_editor.execute(f"DROP TABLE {COUNT_TABLE}")
 
 
 class Migration(migrations.Migration):
