@@ -16,9 +16,12 @@ class CooperationConfig(AppConfig):
 
         from . import caching, eventindex
         from .models import Delegation
+        from .roles import sync_after_migrate
 
         caching.connect_signals()
         post_migrate.connect(eventindex.forget_when_empty, sender=self)
         pre_delete.connect(
             eventindex.forget_deleted_visit, sender=Delegation, dispatch_uid="forget-visit"
         )
+        # The staff roles as cooperation/roles.py defines them, after every migrate.
+        post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="sync-roles")

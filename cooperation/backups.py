@@ -49,7 +49,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-from importlib import import_module
 from pathlib import Path
 
 from django.apps import apps
@@ -62,7 +61,7 @@ from django.db import connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from . import eventindex, transfer
+from . import eventindex, roles, transfer
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -71,10 +70,9 @@ HISTORY = "history.json"
 DATABASE_DUMP = "database.dump"
 HISTORY_APP = "cooperation_history"
 
-# The two staff roles, which `migrate` creates (migration 0008) before a restore loads the
-# backup's own groups in their place.
-_roles = import_module("cooperation.migrations.0008_roles")
-ROLES = (_roles.EDITORS, _roles.PUBLISHERS)
+# The two staff roles, which `migrate` creates (cooperation/roles.py) before a restore loads
+# the backup's own groups in their place.
+ROLES = roles.ROLES
 
 
 class BackupError(Exception):

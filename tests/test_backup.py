@@ -12,14 +12,12 @@ except under CI=true, where it is a failure.
 """
 
 import datetime as dt
-import importlib
 import io
 import json
 import os
 import re
 import subprocess
 import uuid
-from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -33,11 +31,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-from cooperation import backups
+from cooperation import backups, roles
 from cooperation.models import Delegation, EventTerm, EventTermCount, Organization, Status, Topic
 from tests.browser.pages import EVENT_URL, PAGES
-
-roles_migration = importlib.import_module("cooperation.migrations.0008_roles")
 
 VISIT = "russian-prosecutors-working-visit-baku-2023"
 
@@ -71,8 +67,7 @@ def empty_database():
 def make_roles():
     """The Editors and Publishers groups, as `migrate` makes them on a fresh database
     (`flush` removes them and does not make them again)."""
-    if Group.objects.filter(name__in=backups.ROLES).count() < len(backups.ROLES):
-        roles_migration.create_roles(apps, SimpleNamespace(connection=connection))
+    roles.sync_roles()
 
 
 def build_registry():
@@ -82,7 +77,7 @@ def build_registry():
     make_roles()
     call_command("loaddata", "baku_2023", verbosity=0)
     publisher = User.objects.create_user("publisher", password="a long passphrase", is_staff=True)
-    publisher.groups.add(Group.objects.get(name=roles_migration.PUBLISHERS))
+    publisher.groups.add(Group.objects.get(name=roles.PUBLISHERS))
     User.objects.create_superuser("admin", password="another long passphrase")
 
     visit = Delegation.objects.get(slug=VISIT)

@@ -6,16 +6,11 @@ requests a browser would never send; that nothing is published without a source;
 staff preview a draft at its public address while everyone else still gets a 404.
 """
 
-import importlib
-from types import SimpleNamespace
-
 import pytest
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.db import connection
 from django.test import RequestFactory
 
 from cooperation.admin import NO_SOURCE, ONLY_PUBLISHERS
@@ -27,6 +22,7 @@ from cooperation.models import (
     Source,
     Status,
 )
+from cooperation.roles import sync_roles
 from tests.test_admin import admin_url, change_page_data, delegation_add_data, inline_prefix
 
 ROLES = ("editor", "publisher", "superuser", "staff")
@@ -47,18 +43,14 @@ def matrix(action):
     return [(role, role in ALLOWED[action]) for role in ROLES]
 
 
-roles_migration = importlib.import_module("cooperation.migrations.0008_roles")
-
-
 @pytest.fixture
 def roles(db):
-    """The Editors and Publishers groups, as migration 0008 makes them on a fresh database.
+    """The Editors and Publishers groups, as `migrate` makes them (cooperation/roles.py).
 
-    The migration made them in the test database; a module that empties the database with
+    `migrate` made them in the test database; a module that empties the database with
     `flush` (which restores permissions, not groups) leaves them to be made again.
     """
-    if Group.objects.filter(name__in=("Editors", "Publishers")).count() < 2:
-        roles_migration.create_roles(apps, SimpleNamespace(connection=connection))
+    sync_roles()
 
 
 @pytest.fixture

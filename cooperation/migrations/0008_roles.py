@@ -5,6 +5,10 @@ from django.db import migrations
 # may delete reference records and drafts. Publishers may do all that and also publish,
 # unpublish and delete published records (the "publish" permissions; the admin enforces
 # what they mean).
+#
+# Frozen: the roles as they were at this point of the history, from the models as they were
+# then. Since then cooperation/roles.py defines them and makes them so after every
+# `migrate`; nothing imports this module.
 EDITORS = "Editors"
 PUBLISHERS = "Publishers"
 PUBLISH_CODENAMES = ("publish_delegation", "publish_cooperationprogram")
