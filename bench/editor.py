@@ -18,10 +18,10 @@ HTTP, against the public pages and the search.
 Edits, in turn: a published visit gets a new title; a draft or a visit in review gets a
 new title, is submitted for review and published; a published programme gets a new
 title (its visits' search text names it); a published visit gets a new title and is
-returned to draft; a new visit is added with a source and published. Each edit is
-saved as the admin saves it: a form's save in one transaction with the history and the
-search text and event index of the visits concerned rebuilt after it
-(RecordAdmin.save_related), and the workflow's steps through PublishableAdmin's actions.
+returned to draft; a new visit is added with a source, submitted and published. Each
+edit goes through the write path the admin uses (cooperation/records/): one change in one
+transaction with the history, the derived data of the visits concerned and the public
+version kept in step; the workflow's steps through PublishableAdmin's actions.
 """
 
 import json
@@ -45,15 +45,13 @@ from django.contrib import admin  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.contrib.messages.storage.cookie import CookieStorage  # noqa: E402
-from django.db import transaction  # noqa: E402
 from django.db.models import Exists, OuterRef  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from measure import pick_entities  # noqa: E402
 from simple_history.models import HistoricalRecords  # noqa: E402
 
-from cooperation.admin import refresh_visits, visits_naming  # noqa: E402
-from cooperation.history.records import one_row_per_record  # noqa: E402
+from cooperation import records  # noqa: E402
 from cooperation.models import (  # noqa: E402
     CooperationProgram,
     Delegation,
@@ -192,15 +190,10 @@ class Editor:
         return [str(message) for message in self.request._messages]
 
     def save_form(self, record, **changes):
-        """Change fields and save as the admin's change form does."""
-        with transaction.atomic(), one_row_per_record():
-            stored = type(record)._base_manager.get(pk=record.pk)
-            before = visits_naming(stored)
-            for name, value in changes.items():
-                setattr(record, name, value)
-            record.full_clean()
-            record.save()
-            refresh_visits(before | visits_naming(record))
+        """Change fields and save through the write path, as the admin's change form does."""
+        for name, value in changes.items():
+            setattr(record, name, value)
+        records.save(record, user=self.request.user)
 
     def edit(self, kind):
         marker = self.marker()
@@ -216,7 +209,8 @@ class Editor:
             fetch(record.get_absolute_url())
             self.save_form(record, title=f"{strip(record.title)} [{marker}]")
         said = []
-        if kind == "publish" and record.status == Status.DRAFT:
+        if kind in ("publish", "create") and record.status == Status.DRAFT:
+            # A record is published from review only.
             said += self.action(Delegation, "submit_for_review", record)
         if kind in ("publish", "create"):
             said += self.action(Delegation, "publish", record)
@@ -239,11 +233,10 @@ class Editor:
             location=model.location,
             summary=f"Recorded while the site was under load ({marker}).",
         )
-        with transaction.atomic(), one_row_per_record():
+        with records.change(user=self.request.user):
             record.full_clean()
             record.save()
             DelegationCitation.objects.create(delegation=record, source=citation.source)
-            refresh_visits(visits_naming(record))
         return record
 
 

@@ -14,22 +14,23 @@ from functools import reduce
 from operator import or_
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.utils import model_ngettext, unquote
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, router, transaction
+from django.db import models, router
 from django.db.models import Max, Min, Prefetch, Q
 from django.forms.models import InlineForeignKeyField
-from django.http import Http404
-from django.utils import timezone, translation
-from django.utils.dateformat import format as format_date
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 from django_countries.filters import CountryFilter
 from modeltranslation.admin import (
@@ -41,7 +42,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .history.records import one_row_per_record
+from . import records
 from .languages import in_every_language
 from .models import (
     SEARCH_FIELDS,
@@ -70,6 +71,8 @@ from .models import (
     publication_time,
 )
 from .pagination import EstimatingPaginator
+from .records import revisions
+from .records.rules import NO_SOURCE, ONLY_PUBLISHERS
 from .transfer import export_csv, export_fixture
 
 admin.site.site_header = gettext_lazy("Cooperation Registry administration")
@@ -87,34 +90,33 @@ URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 # --- Forms --------------------------------------------------------------------------------
 
+# Line and page breaks as word processors paste them (U+000B, U+000C, and Unicode's own line
+# and paragraph separators): a line break is meant. Any other control character is left for
+# the model's text rule (models.text_problems) to refuse.
+PASTED_BREAKS = str.maketrans({"\v": "\n", "\f": "\n", "\u2028": "\n", "\u2029": "\n\n"})
+
+
+class PastedBreaksForm(forms.ModelForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        for name, value in cleaned_data.items():
+            if isinstance(value, str):
+                cleaned_data[name] = value.translate(PASTED_BREAKS)
+        return cleaned_data
+
+
+def with_pasted_breaks(form):
+    """`form` taking pasted breaks as line breaks (PastedBreaksForm)."""
+    if issubclass(form, PastedBreaksForm):
+        return form
+    return type(form.__name__, (PastedBreaksForm, form), {})
+
 
 def check_end_not_before_start(form, start_field, end_field, message):
     start = form.cleaned_data.get(start_field)
     end = form.cleaned_data.get(end_field)
     if start is not None and end is not None and end < start:
         form.add_error(end_field, message)
-
-
-def check_not_own_ancestor(form, field="parent"):
-    """A record cannot sit inside itself, directly or further up the chain."""
-    parent = form.cleaned_data.get(field)
-    instance = form.instance
-    if parent is None or instance.pk is None:
-        return
-    seen = set()
-    while parent is not None and parent.pk not in seen:
-        if parent.pk == instance.pk:
-            form.add_error(field, _("%(record)s cannot be inside itself.") % {"record": instance})
-            return
-        seen.add(parent.pk)
-        parent = parent.parent
-
-
-class NestedRecordForm(forms.ModelForm):
-    def clean(self):
-        cleaned_data = super().clean()
-        check_not_own_ancestor(self)
-        return cleaned_data
 
 
 class PublishableForm(forms.ModelForm):
@@ -172,30 +174,16 @@ class PositionForm(forms.ModelForm):
 
 
 class ActivityForm(forms.ModelForm):
-    """An activity takes place during its visit; an unknown date is left unknown."""
+    """An activity's slug is free within its visit. That its date falls within the visit's
+    is the model's rule (Activity.clean), checked against the visit as just entered on the
+    visit's page."""
 
     def clean(self):
         cleaned_data = super().clean()
-        date = cleaned_data.get("date")
-        # On the delegation page this is the visit being edited, with the dates just entered.
         delegation = cleaned_data.get("delegation")
         # On the visit's page its formset checks the slugs of all its rows together.
         if not isinstance(self.fields.get("delegation"), InlineForeignKeyField):
             self.check_slug_is_free(delegation, cleaned_data.get("slug"))
-        if date is None or delegation is None or delegation.start_date is None:
-            return cleaned_data
-        if date < delegation.start_date:
-            self.add_error(
-                "date",
-                _("The visit starts on %(date)s; an activity cannot be dated before it.")
-                % {"date": date_format(delegation.start_date)},
-            )
-        elif delegation.end_date is not None and date > delegation.end_date:
-            self.add_error(
-                "date",
-                _("The visit ends on %(date)s; an activity cannot be dated after it.")
-                % {"date": date_format(delegation.end_date)},
-            )
         return cleaned_data
 
     def check_slug_is_free(self, delegation, slug):
@@ -458,22 +446,31 @@ class RecordChangeHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-def visits_naming(*records):
-    """Ids of the visits whose search text and index rows name any of `records`: read
-    before a change that may move or remove them, refreshed after it."""
-    ids = set()
-    for record in records:
-        ids.update(Delegation.objects.affected_by(record).values_list("pk", flat=True))
-    return ids
-
-
-def refresh_visits(ids):
-    Delegation.objects.filter(pk__in=ids).refresh_search()
+def review_notice(request, owner, revision):
+    """Tell staff that `owner` has a change waiting for review, and where to decide on it."""
+    url = reverse(f"admin:{owner._meta.app_label}_{owner._meta.model_name}_review", args=[owner.pk])
+    when = date_format(timezone.localtime(revision.updated_at), "DATETIME_FORMAT")
+    who = revision.created_by or _("an unnamed account")
+    if records.may_publish(request.user, type(owner)):
+        text = _(
+            "%(record)s has a change by %(who)s waiting for review (%(when)s): "
+            '<a href="%(url)s">review it</a>. The form shows the published version.'
+        )
+    else:
+        text = _(
+            "%(record)s has a change by %(who)s waiting for review (%(when)s), shown in this "
+            'form; the public site keeps the published version (<a href="%(url)s">'
+            "the differences</a>)."
+        )
+    values = {"record": owner, "who": who, "when": when, "url": url}
+    messages.info(request, format_html(text.replace("%(", "{").replace(")s", "}"), **values))
 
 
 class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
-    """Every record's admin: after a save or delete, the search text of the visits that name
-    the record is rebuilt, explicitly, once the inlines are saved too.
+    """Every record's admin. Each view that writes (a save, a delete, an action, a revert)
+    runs as one change of the write path (cooperation/records/), which checks the rules,
+    keeps the history and the derived data in step, and keeps a change to a published
+    record by someone who may not publish for review.
 
     Every change is kept in the history of the records it touches: who, when, and field by
     field what. A record's "History" page lists it, and reverts the record to an earlier
@@ -501,40 +498,78 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
         paginator.estimate_first = bool(request.GET.get(SEARCH_VAR))
         return paginator
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        before = getattr(form.instance, "_visits_before_save", set())
-        refresh_visits(before | visits_naming(form.instance))
+    # --- Writing through the write path ---------------------------------------------------
 
-    def delete_model(self, request, obj):
-        affected = visits_naming(obj)
-        super().delete_model(request, obj)
-        refresh_visits(affected)
+    def review_owner(self, request, object_id):
+        """The published programme or visit whose page shows this record, if any."""
+        return None
 
-    def delete_queryset(self, request, queryset):
-        affected = visits_naming(*queryset)
-        super().delete_queryset(request, queryset)
-        refresh_visits(affected)
+    def written(self, request, view, owner=None, reason=None):
+        """Run `view` (a function returning a response) as one change of the records.
+
+        A response that saved nothing (a form shown again with its errors, a page only
+        shown) is rendered inside the change and the change rolled back. A rule the change
+        breaks rolls it back and is said above the page it came from.
+        """
+        user = request.user
+        starting_from = []
+        revision = None
+        if owner is not None and not records.may_publish(user, type(owner)):
+            revision = revisions.pending_for(owner)
+            starting_from = [owner] if revision else []
+        try:
+            with records.change(
+                user=user,
+                reason=reason,
+                using=router.db_for_write(self.model),
+                starting_from=starting_from,
+            ) as block:
+                response = view()
+                if response.status_code != 302:
+                    if hasattr(response, "render"):
+                        response.render()
+                    block.discard()
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        if block.revisions:
+            self.message_user(
+                request,
+                _(
+                    "Your change is kept for review: the public site shows the published "
+                    "version until a publisher approves it."
+                ),
+                messages.WARNING,
+            )
+        elif request.method == "GET" and owner is not None:
+            shown = revision or revisions.pending_for(owner)
+            if shown is not None:
+                review_notice(request, owner, shown)
+        return response
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # A save writes the record, then its many-to-many fields, then its inline records:
-        # each record changed gets one historical row, as the save left it.
-        with transaction.atomic(using=router.db_for_write(self.model)), one_row_per_record():
-            return super().changeform_view(request, object_id, form_url, extra_context)
+        owner = self.review_owner(request, object_id) if object_id else None
+        parent = super().changeform_view
+        return self.written(
+            request, lambda: parent(request, object_id, form_url, extra_context), owner
+        )
+
+    def delete_view(self, request, object_id, extra_context=None):
+        owner = self.review_owner(request, object_id)
+        parent = super().delete_view
+        return self.written(request, lambda: parent(request, object_id, extra_context), owner)
+
+    def changelist_view(self, request, extra_context=None):
+        parent = super().changelist_view
+        if request.method != "POST":
+            return parent(request, extra_context)
+        return self.written(request, lambda: parent(request, extra_context))
 
     def save_model(self, request, obj, form, change):
-        if change:
-            # The visits that named the record as stored: a meeting moved to another visit
-            # (a member, a participant…) must leave the first one's search text too.
-            stored = type(obj)._base_manager.filter(pk=obj.pk).first()
-            if stored is not None:
-                obj._visits_before_save = visits_naming(stored)
         version = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
         if version is not None:
-            # Kept in the history in English, whatever the admin's language, like the log.
-            with translation.override(settings.LANGUAGE_CODE):
-                when = format_date(timezone.localtime(version.history_date), "j F Y, H:i:s")
-            obj._change_reason = f"Reverted to the version of {when}"
+            obj._change_reason = records.revert_reason(version)
         super().save_model(request, obj, form, change)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -542,7 +577,13 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
             # The revert page's form: built from an earlier version, publication as it is now.
             keep_publication(obj, router.db_for_write(self.model))
         # `change` by name: modeltranslation's get_form takes no third positional argument.
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return with_pasted_breaks(form)
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            formset.form = with_pasted_breaks(formset.form)
+            yield formset, inline
 
     def get_historical_record_context_helper(self, request, historical_record):
         return RecordChangeHelper(self.model, historical_record)
@@ -552,28 +593,24 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        """An earlier version of a record, and reverting the record to it (POST).
-
-        simple-history saves a revert without `save_related()`, so the search text and event
-        index of the visits concerned, before and after, are rebuilt here. Only a record
-        that still exists is reverted: a deleted one took its inline records with it.
-        """
+        """An earlier version of a record, and reverting the record to it (POST), as one
+        change of the write path: the rules hold, and a published record's revert by
+        someone who may not publish waits for review. Only a record that still exists is
+        reverted: a deleted one took its inline records with it."""
         pk_or_404(self.model.history.model._meta.pk, version_id)
         current = self.get_object(request, object_id)
         if current is None:
             raise Http404
+        parent = super().history_form_view
         if request.method != "POST":
-            return super().history_form_view(request, object_id, version_id, extra_context)
+            return parent(request, object_id, version_id, extra_context)
         # simple-history hides the button from those who may only view, but takes their POST.
         if self.revert_disabled(request, current):
             raise PermissionDenied
-        with transaction.atomic(using=router.db_for_write(self.model)), one_row_per_record():
-            affected = visits_naming(current)
-            response = super().history_form_view(request, object_id, version_id, extra_context)
-            if response.status_code == 302:
-                # Saved (a form with errors is shown again instead).
-                refresh_visits(affected | visits_naming(self.get_object(request, object_id)))
-        return response
+        owner = self.review_owner(request, object_id)
+        return self.written(
+            request, lambda: parent(request, object_id, version_id, extra_context), owner
+        )
 
 
 class PublicEntityAdmin(RecordAdmin):
@@ -585,7 +622,6 @@ class PublicEntityAdmin(RecordAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(PublicEntityAdmin, TranslationAdmin):
-    form = NestedRecordForm
     list_display = ("name", "short_name", "kind", "country", "parent")
     list_filter = ("kind", ("country", CountryFilter))
     list_select_related = ("parent",)
@@ -638,7 +674,6 @@ class PositionAdmin(RecordAdmin):
 
 @admin.register(Place)
 class PlaceAdmin(PublicEntityAdmin, TranslationAdmin):
-    form = NestedRecordForm
     list_display = ("name", "kind", "country", "parent")
     list_filter = ("kind", ("country", CountryFilter))
     list_select_related = ("parent",)
@@ -650,7 +685,6 @@ class PlaceAdmin(PublicEntityAdmin, TranslationAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(PublicEntityAdmin, TranslationAdmin):
-    form = NestedRecordForm
     list_display = ("name", "parent")
     list_select_related = ("parent",)
     search_fields = (*in_every_language("name", "description"), "slug")
@@ -700,16 +734,6 @@ class CitationInline(ValidLookupAutocomplete, admin.TabularInline):
     extra = 0
 
 
-# Marked here, translated where they are said (tests compare them as they are written).
-NO_SOURCE = gettext_noop(
-    "A record is published only once it cites at least one source: add a source, "
-    "or keep the record as a draft or in review."
-)
-ONLY_PUBLISHERS = gettext_noop(
-    "Only a publisher can publish a record or take it off the public site."
-)
-
-
 class PublishedCitationFormSet(CitationFormSet):
     """The sources of a programme or visit, as submitted with it.
 
@@ -736,6 +760,14 @@ class PublishedCitationInline(CitationInline):
 
 class ProgramCitationInline(PublishedCitationInline):
     model = ProgramCitation
+
+
+# What the change log says of each step of the workflow, in English like the rest of the log.
+LOGGED = {
+    "submit_for_review": "Submitted for review.",
+    "publish": "Published.",
+    "return_to_draft": "Returned to draft.",
+}
 
 
 class PublishableAdmin(RecordAdmin):
@@ -779,41 +811,22 @@ class PublishableAdmin(RecordAdmin):
             kwargs["error_messages"] = {"invalid_choice": _(ONLY_PUBLISHERS)}
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
+    def review_owner(self, request, object_id):
+        return self.get_object(request, object_id) if object_id else None
+
     def save_model(self, request, obj, form, change):
-        stored = {"status": Status.DRAFT, "published_at": None, "published_by": None}
+        """A status chosen on the form is a step of the workflow: publishing stamps when and
+        by whom, returning to draft clears both. Whether the step may be taken, by this
+        user, is the write path's rule (cooperation/records/rules.py)."""
+        stored = Status.DRAFT
         if change:
             # As stored, not as the form was loaded: the record may have moved on since.
-            stored = type(obj).objects.values(*stored).get(pk=obj.pk)
-        was_published = stored["status"] == Status.PUBLISHED
-        if not self.has_publish_permission(request):
-            if obj.is_published != was_published:
-                obj.status = stored["status"]
-                self.message_user(request, _(ONLY_PUBLISHERS), messages.WARNING)
-            obj.published_at = stored["published_at"]
-            obj.published_by_id = stored["published_by"]
-        elif obj.is_published and not was_published:
-            if not self.cites_a_source(request, obj, change):
-                obj.status = stored["status"]
-                obj.published_at = stored["published_at"]
-                self.message_user(request, _(NO_SOURCE), messages.ERROR)
-            else:
-                obj.published_at = obj.published_at or publication_time()
-                obj.published_by = request.user
-        elif was_published and not obj.is_published:
-            obj.published_at = None
-            obj.published_by = None
+            stored = type(obj).objects.values_list("status", flat=True).get(pk=obj.pk)
+        if obj.is_published and stored != Status.PUBLISHED:
+            obj.publish(request.user, obj.published_at or publication_time())
+        elif stored == Status.PUBLISHED and not obj.is_published:
+            obj.return_to_draft()
         super().save_model(request, obj, form, change)
-
-    def cites_a_source(self, request, obj, change):
-        """Whether a record being published from its form cites a source.
-
-        The citation rows on the form were checked by PublishedCitationFormSet; a user who
-        is not shown them (no permission on citations) publishes only what is stored.
-        """
-        inlines = self.get_inline_instances(request, obj)
-        if any(isinstance(inline, PublishedCitationInline) for inline in inlines):
-            return True
-        return change and obj.has_sources()
 
     def delete_queryset(self, request, queryset):
         if not self.has_publish_permission(request):
@@ -828,6 +841,53 @@ class PublishableAdmin(RecordAdmin):
                 queryset = queryset.exclude(status=Status.PUBLISHED)
         super().delete_queryset(request, queryset)
 
+    def get_urls(self):
+        opts = self.opts
+        review = self.admin_site.admin_view(self.review_view)
+        return [
+            path(
+                "<path:object_id>/review/",
+                review,
+                name=f"{opts.app_label}_{opts.model_name}_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request, object_id):
+        """A change waiting for review beside the published version; a publisher approves
+        or rejects it here."""
+        pk_or_404(self.opts.pk, object_id)
+        owner = self.get_object(request, object_id)
+        if owner is None or not self.has_view_or_change_permission(request, owner):
+            raise Http404
+        revision = revisions.pending_for(owner)
+        may_decide = self.has_publish_permission(request)
+        if request.method == "POST" and revision is not None:
+            if not may_decide:
+                raise PermissionDenied
+            decision = request.POST.get("decision")
+            try:
+                if decision == "approve":
+                    records.approve(revision, request.user, router.db_for_write(self.model))
+                    self.message_user(request, _("The change is approved and public."))
+                elif decision == "reject":
+                    records.reject(revision, request.user, router.db_for_write(self.model))
+                    self.message_user(request, _("The change is rejected."))
+            except ValidationError as error:
+                for message in error.messages:
+                    self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": owner,
+            "title": _("Change waiting for review: %(record)s") % {"record": owner},
+            "revision": revision,
+            "differences": revisions.differences(owner, revision.content) if revision else [],
+            "may_decide": may_decide,
+        }
+        return TemplateResponse(request, "admin/cooperation/review.html", context)
+
     # --- The workflow's actions. Each saves row by row (never `update()`), so every change
     # is saved, logged and recorded like an edit, then rebuilds the search and the event
     # index of the visits concerned, which list published records only.
@@ -838,23 +898,18 @@ class PublishableAdmin(RecordAdmin):
     def named(self, records):
         return ", ".join(str(record) for record in records)
 
-    def take_step(self, request, records, step, done, told, left=(), why="", level=messages.ERROR):
-        """Apply `step` to each of `records` and save them one by one (so each change is
-        logged and kept in the history), refresh the visits they touch, and tell the user
-        what was done (`told`, with the records counted in "%(records)s") and which records
-        were `left` as they were, and `why` (naming them in "%(names)s"). `done` is what
-        the change log says of each record, in English like the rest of the log.
-
-        One transaction: a published visit is never left without its search text and
-        event-index rows, whatever happens between the saves and the refresh."""
-        with transaction.atomic():
-            for record in records:
-                step(record)
-                record.save()
-                self.log_change(request, record, f"{done.capitalize()}.")
-            refresh_visits(visits_naming(*records))
-        if records:
-            self.message_user(request, told % {"records": self.counted(records)})
+    def take_step(self, request, chosen, step, told, left=(), why="", level=messages.ERROR):
+        """Take `step` (a function of the write path: records.publish…) for each of
+        `chosen`, all in one change (a rule broken by one leaves every one as it was), log
+        each, and tell the user what was done (`told`, with the records counted in
+        "%(records)s") and which records were `left` as they were, and `why` (naming them
+        in "%(names)s")."""
+        with records.change(user=request.user, using=router.db_for_write(self.model)):
+            for record in chosen:
+                step(record, request.user)
+                self.log_change(request, record, LOGGED[step.__name__])
+        if chosen:
+            self.message_user(request, told % {"records": self.counted(chosen)})
         if left:
             self.message_user(request, why % {"names": self.named(left)}, level)
 
@@ -866,8 +921,7 @@ class PublishableAdmin(RecordAdmin):
         self.take_step(
             request,
             drafts,
-            lambda record: record.submit_for_review(),
-            "submitted for review",
+            records.submit_for_review,
             _("%(records)s submitted for review."),
             others,
             _("Left as they were: %(names)s. Only a draft is submitted for review."),
@@ -876,20 +930,27 @@ class PublishableAdmin(RecordAdmin):
 
     @admin.action(description=gettext_lazy("Publish"), permissions=("publish",))
     def publish(self, request, queryset):
-        sourced, unsourced = [], []
+        ready, drafts, unsourced = [], [], []
         for record in queryset:
-            if not record.is_published:
-                (sourced if record.has_sources() else unsourced).append(record)
-        now = publication_time()
+            if record.status == Status.DRAFT:
+                drafts.append(record)
+            elif record.status == Status.IN_REVIEW:
+                (ready if record.has_sources() else unsourced).append(record)
         self.take_step(
             request,
-            sourced,
-            lambda record: record.publish(request.user, now),
-            "published",
+            ready,
+            records.publish,
             _("%(records)s published."),
             unsourced,
             _("Not published, because they cite no source yet: %(names)s."),
         )
+        if drafts:
+            self.message_user(
+                request,
+                _("Not published, because they are drafts not yet in review: %(names)s.")
+                % {"names": self.named(drafts)},
+                messages.ERROR,
+            )
 
     @admin.action(description=gettext_lazy("Return to draft"), permissions=("change",))
     def return_to_draft(self, request, queryset):
@@ -901,8 +962,7 @@ class PublishableAdmin(RecordAdmin):
         self.take_step(
             request,
             returned,
-            lambda record: record.return_to_draft(),
-            "returned to draft",
+            records.return_to_draft,
             _("%(records)s returned to draft."),
             refused,
             " ".join((_("Left on the public site: %(names)s."), _(ONLY_PUBLISHERS))),
@@ -1162,6 +1222,10 @@ class ActivityAdmin(RecordAdmin, TranslationAdmin):
     )
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = TIMESTAMPS
+
+    def review_owner(self, request, object_id):
+        activity = self.get_object(request, object_id)
+        return activity.delegation if activity is not None else None
 
     def view_on_site(self, obj):
         # An activity is shown on its visit's page, which exists only once it is published.

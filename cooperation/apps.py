@@ -14,11 +14,13 @@ class CooperationConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate, pre_delete
 
-        from . import caching, eventindex
+        from . import caching, eventindex, records
         from .models import Delegation
         from .roles import sync_after_migrate
 
         caching.connect_signals()
+        # The write path learns which records a change touched (cooperation/records/).
+        records.connect_signals()
         post_migrate.connect(eventindex.forget_when_empty, sender=self)
         pre_delete.connect(
             eventindex.forget_deleted_visit, sender=Delegation, dispatch_uid="forget-visit"

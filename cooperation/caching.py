@@ -7,10 +7,10 @@ validator still matches gets 304 without rendering; an anonymous request for a p
 rendered since the last change gets the cached copy. Signed-in staff (any request with a
 session) always get a fresh page: they may be previewing drafts.
 
-The counter is bumped from model signals, deliberately: they fire for every save and
-delete, including raw saves by loaddata and edits from other processes' admin sessions,
-which an explicit call could miss. Bulk `QuerySet.update()` calls, which send no signal,
-bump it themselves.
+Writes through the records' write path (cooperation/records/) move the counter themselves,
+and only when something the public can see changed: a draft's edits move nothing. A save
+made outside that path (a shell, a one-off script) still moves it, from the model signals
+below, since nothing else would say whether the pages changed.
 """
 
 import hashlib
@@ -31,14 +31,20 @@ CACHEABLE_METHODS = {"GET", "HEAD"}
 
 
 def bump_version(sender, using=None, **kwargs):
-    registry_version.bump(using or "default")
+    from .records import current
+
+    if current() is None:
+        registry_version.bump(using or "default")
 
 
 def connect_signals():
+    from .models import Revision
+
     for model in apps.get_app_config("cooperation").get_models():
-        if not model._meta.managed:
-            # The event index: written in bulk by SQL that bumps the counter itself. A
-            # receiver here would also stop Django deleting a visit's rows in one query.
+        # The event index: written in bulk by SQL that bumps the counter itself (a receiver
+        # here would also stop Django deleting a visit's rows in one query). A change
+        # waiting for review is not public.
+        if not model._meta.managed or model is Revision:
             continue
         post_save.connect(bump_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}")
         post_delete.connect(bump_version, sender=model, dispatch_uid=f"bump-del-{model.__name__}")

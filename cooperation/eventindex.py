@@ -23,9 +23,9 @@ answered by walking the rarest and probing the (delegation, term) index for the 
 Only published visits have rows, so the index never names a draft; pages still read the
 visits themselves through `.published()`.
 
-Derived data like the search text: `Delegation.objects.refresh_search()` rebuilds a visit's
-rows wherever its search text is rebuilt (admin saves, loaddata, the refresh_search
-command), `generate_records` builds them for the rows it writes, and deleting a visit
+Derived data like the search text: cooperation/records/derived.py rebuilds a visit's rows
+wherever its search text is rebuilt (every write through cooperation/records/, the
+refresh_search command, a restore, the synthetic-archive generator), and deleting a visit
 deletes them. The SQL below is the one definition of each term, on SQLite and PostgreSQL;
 tests/test_eventindex.py checks it against the relational filters of the models.
 """

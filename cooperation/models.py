@@ -13,16 +13,64 @@ Every record keeps its change history (`history`, see cooperation/history/record
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connections, models
 from django.db.models import Exists, F, Func, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from . import registry_version
 from .history.records import RecordHistory
 from .languages import codes, every_language, fold, order_by_shown
+
+# Control characters a record's text may hold: tab, line feed and carriage return. Any other
+# (U+0000-U+001F, U+007F-U+009F) is refused: XML (the Atom feed, the sitemap) cannot carry
+# them, they are invisible on a page, and what they stood for cannot be known for sure. The
+# admin's forms turn the two that word processors paste as breaks (U+000B, U+000C) into line
+# feeds before this check (cooperation/admin.py), so a records officer never meets it.
+ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+# The longest text a record's long fields accept: a summary of several pages, far beyond what
+# a page of the registry shows well, and far below what would slow it down.
+LONG_TEXT_LIMIT = 20_000
+# Web addresses are of the web: no javascript:, data:, ftp: or file: address is ever linked.
+WEB_SCHEMES = ("http", "https")
+
+
+def control_character(text):
+    """The first control character `text` may not hold, or None."""
+    for position, character in enumerate(text, start=1):
+        code = ord(character)
+        if (code < 0x20 or 0x7F <= code <= 0x9F) and character not in ALLOWED_CONTROLS:
+            return position, code
+    return None
+
+
+def text_problems(record, exclude=()):
+    """{field name: message} for the text fields of `record` that break the text rules."""
+    problems = {}
+    for field in record._meta.concrete_fields:
+        if field.name in exclude or not isinstance(field, (models.CharField, models.TextField)):
+            continue
+        value = getattr(record, field.attname)
+        if not isinstance(value, str):
+            continue
+        found = control_character(value)
+        if found:
+            problems[field.name] = _(
+                "Contains an invisible control character (U+%(code)04X) at character "
+                "%(position)s; remove it."
+            ) % {"code": found[1], "position": found[0]}
+        elif isinstance(field, models.TextField) and len(value) > LONG_TEXT_LIMIT:
+            problems[field.name] = _(
+                "Keep this text to %(limit)s characters (it has %(length)s)."
+            ) % {"limit": f"{LONG_TEXT_LIMIT:,}", "length": f"{len(value):,}"}
+        elif isinstance(field, models.URLField) and value:
+            scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+            if scheme not in WEB_SCHEMES:
+                problems[field.name] = _("Enter a web address starting with http:// or https://.")
+    return problems
 
 
 class TimeStampedModel(models.Model):
@@ -45,6 +93,19 @@ class TimeStampedModel(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "updated_at"}
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        """The fields' own validation, and the text rules every record's text obeys."""
+        exclude = set(exclude or ())
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for name, message in text_problems(self, exclude | errors.keys()).items():
+            errors[name] = [message]
+        if errors:
+            raise ValidationError(errors)
 
 
 class SlugQuerySet(models.QuerySet):
@@ -196,6 +257,28 @@ def within_tree(prefix, node, self_prefix=False):
 within_place = within_topic = within_tree
 
 
+class TreeNode(models.Model):
+    """A record that sits inside another of its kind (`parent`): never inside itself,
+    directly or further up."""
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        # Followed by id: a parent that names no record is its field's error, not this one.
+        parents = type(self)._base_manager.values_list("parent_id", flat=True)
+        parent_id = self.parent_id
+        seen = set()
+        while parent_id is not None and parent_id not in seen:
+            if self.pk is not None and parent_id == self.pk:
+                raise ValidationError(
+                    {"parent": _("%(record)s cannot be inside itself.") % {"record": self}}
+                )
+            seen.add(parent_id)
+            parent_id = parents.filter(pk=parent_id).first()
+
+
 def published_events():
     return Delegation.objects.published()
 
@@ -271,7 +354,7 @@ class TopicQuerySet(SlugQuerySet):
         return self.filter(used_or_above(used))
 
 
-class Organization(SluggedModel):
+class Organization(TreeNode, SluggedModel):
     """A body that takes part in cooperation: an office, one of its departments, a court…"""
 
     class Kind(models.TextChoices):
@@ -420,7 +503,7 @@ class Position(TimeStampedModel):
     natural_key.dependencies = ["cooperation.person", "cooperation.organization"]
 
 
-class Place(SluggedModel):
+class Place(TreeNode, SluggedModel):
     """Where something happened: a city, a building, a museum…"""
 
     class Kind(models.TextChoices):
@@ -464,7 +547,7 @@ class Place(SluggedModel):
         return reverse("cooperation:place-detail", args=[self.slug])
 
 
-class Topic(SluggedModel):
+class Topic(TreeNode, SluggedModel):
     """A subject discussed at a workshop; topics nest (asset recovery under legal cooperation)."""
 
     name = models.CharField(max_length=255)
@@ -737,69 +820,6 @@ class DelegationQuerySet(PublishableQuerySet):
             return self.annotate(rank=rank).order_by("-rank", "-start_date", "-id")
         return self.order_by("-start_date", "-id")
 
-    def with_search_relations(self):
-        """Everything `Delegation.search_document()` reads, in a fixed number of queries."""
-        return self.select_related(
-            "sending_organization", "host_organization", "location__parent", "program"
-        ).prefetch_related(
-            "members__person__other_names",
-            "program__signatories__person__other_names",
-            "meetings__place",
-            "meetings__host_organization",
-            "meetings__participants__person__other_names",
-            "meetings__participants__organization",
-            "workshops__place",
-            "workshops__topics",
-            "site_visits__place",
-        )
-
-    def affected_by(self, record):
-        """Visits whose search text names `record`, so must be refreshed when it changes."""
-        if isinstance(record, Delegation):
-            return self.filter(pk=record.pk)
-        if isinstance(record, (Activity, DelegationMember, DelegationCitation)):
-            return self.filter(pk=record.delegation_id)
-        if isinstance(record, MeetingParticipant):
-            return self.filter(meetings=record.meeting_id)
-        if isinstance(record, (Person, PersonName)):
-            person = record.person_id if isinstance(record, PersonName) else record.pk
-            return self.involving_person(person) | self.filter(program__signatories__person=person)
-        if isinstance(record, ProgramSignatory):
-            return self.filter(program=record.program_id)
-        if isinstance(record, Organization):
-            return self.involving_organization(record)
-        if isinstance(record, Place):
-            return self.at_place(record)
-        if isinstance(record, Topic):
-            return self.for_topic(record)
-        if isinstance(record, CooperationProgram):
-            return self.filter(program=record)
-        return self.none()
-
-    def refresh_search(self, batch_size=500):
-        """Rebuild the search text (and, on PostgreSQL, the vector) of these visits, and
-        their rows of the event index (eventindex.py).
-
-        Called explicitly wherever a visit or anything named in it changes: the admin's
-        saves, loaddata, and the synthetic-archive generator.
-        """
-        from . import eventindex
-
-        ids = list(self.values_list("pk", flat=True))
-        model = self.model
-        for start in range(0, len(ids), batch_size):
-            chunk = ids[start : start + batch_size]
-            rows = list(model.objects.using(self.db).filter(pk__in=chunk).with_search_relations())
-            for row in rows:
-                row.search_text = row.search_document()
-            model.objects.using(self.db).bulk_update(rows, ["search_text"])
-            model.objects.using(self.db).filter(pk__in=chunk).update_search_vector()
-        eventindex.refresh(ids, self.db)
-        if ids:
-            # Search results changed: pages cached before the rebuild are stale.
-            registry_version.bump(self.db)
-        return len(ids)
-
     def update_search_vector(self):
         """Recompute the PostgreSQL vector from the stored search text, the titles (in every
         language) weighted."""
@@ -873,7 +893,7 @@ class Delegation(PublishableModel):
     )
 
     # What search matches: the visit's own words and the names of everything it involves,
-    # casefolded. Derived data: never serialised, rebuilt by `refresh_search()`.
+    # casefolded. Derived data: never serialised, rebuilt by cooperation/records/derived.py.
     search_text = models.TextField(blank=True, editable=False, serialize=False)
     # PostgreSQL only (GIN-indexed there, see migration 0002); empty on other databases.
     search_vector = SearchVectorField(null=True, editable=False, serialize=False)
@@ -933,45 +953,6 @@ class Delegation(PublishableModel):
         if self.program_id and self.program.is_published:
             return self.program
         return None
-
-    def search_document(self):
-        """The text search matches for this visit (uses `with_search_relations()` rows):
-        its words and the names of what it involves in every language they are kept in,
-        and every spelling of the people's names, folded (languages.fold). The same
-        whatever language is active when it is rebuilt."""
-        parts = texts(self, "title", "summary", "purpose")
-        for organization in (self.sending_organization, self.host_organization):
-            parts += texts(organization, "name", "short_name")
-        parts += texts(self.location, "name")
-        if self.location.parent:
-            parts += texts(self.location.parent, "name")
-        people = [member.person for member in self.members.all()]
-        if self.program_id and self.program.is_published:
-            # A visit under a programme is found by the names of those who signed it.
-            parts += texts(self.program, "title")
-            people += [signatory.person for signatory in self.program.signatories.all()]
-        for meeting in self.meetings.all():
-            parts += texts(meeting, "title", "summary")
-            if meeting.host_organization:
-                parts += texts(meeting.host_organization, "name")
-            for participant in meeting.participants.all():
-                if participant.person:
-                    people.append(participant.person)
-                if participant.organization:
-                    parts += texts(participant.organization, "name")
-        for person in people:
-            parts.append(person.name)
-            parts += [other.name for other in person.other_names.all()]
-        for workshop in self.workshops.all():
-            parts += texts(workshop, "title", "summary")
-            for topic in workshop.topics.all():
-                parts += texts(topic, "name")
-        for activity in [*self.meetings.all(), *self.workshops.all(), *self.site_visits.all()]:
-            if activity.place:
-                parts += texts(activity.place, "name")
-        for visit in self.site_visits.all():
-            parts += texts(visit, "title", "summary")
-        return fold(" ".join(dict.fromkeys(part for part in parts if part)))
 
     def activities(self):
         """Meetings, workshops and site visits in timeline order.
@@ -1097,9 +1078,37 @@ class Activity(TimeStampedModel):
 
     natural_key.dependencies = ["cooperation.delegation"]
 
+    def clean(self):
+        super().clean()
+        # The visit as given (on the visit's page, with the dates just entered); one that
+        # names no record is its field's error, not this one.
+        try:
+            visit = self.delegation if self.delegation_id else None
+        except ObjectDoesNotExist:
+            visit = None
+        problem = activity_date_problem(self.date, visit)
+        if problem:
+            raise ValidationError({"date": problem})
+
     @property
     def anchor(self):
         return f"{self._meta.model_name}-{self.slug}"
+
+
+def activity_date_problem(date, visit):
+    """Why `date` cannot be an activity's date during `visit`, or None. An unknown date is
+    left unknown; a known one falls within the visit's dates."""
+    if date is None or visit is None or visit.start_date is None:
+        return None
+    if date < visit.start_date:
+        return _("The visit starts on %(date)s; an activity cannot be dated before it.") % {
+            "date": date_format(visit.start_date)
+        }
+    if visit.end_date is not None and date > visit.end_date:
+        return _("The visit ends on %(date)s; an activity cannot be dated after it.") % {
+            "date": date_format(visit.end_date)
+        }
+    return None
 
 
 def activity_constraints(name):
@@ -1279,6 +1288,78 @@ class SiteVisitCitation(ActivityCitation):
         ]
 
 
+# --- Changes waiting for review ------------------------------------------------------------
+
+
+class Revision(models.Model):
+    """A change to a published programme or visit, or to what its page shows, made by
+    someone who may not publish: kept here, as the record and its parts would be, until a
+    publisher approves it (cooperation/records/revisions.py). Never public, never in a
+    fixture; the records' history begins when it is approved."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    delegation = models.ForeignKey(
+        "Delegation", null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
+    )
+    program = models.ForeignKey(
+        CooperationProgram,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+    )
+    # The record and its parts, serialised as a fixture with natural keys.
+    content = models.TextField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-updated_at", "-id")
+        verbose_name = _("change waiting for review")
+        verbose_name_plural = _("changes waiting for review")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delegation__isnull=True, program__isnull=False)
+                | Q(delegation__isnull=False, program__isnull=True),
+                name="revision_of_one_record",
+            ),
+            # One pending change per record: an editor's next change builds on it.
+            models.UniqueConstraint(
+                fields=("delegation",),
+                condition=Q(state="pending"),
+                name="revision_one_pending_visit",
+            ),
+            models.UniqueConstraint(
+                fields=("program",),
+                condition=Q(state="pending"),
+                name="revision_one_pending_program",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.record)
+
+    @property
+    def record(self):
+        return self.delegation if self.delegation_id else self.program
+
+
 # --- The event index ----------------------------------------------------------------------
 
 
@@ -1286,7 +1367,7 @@ class EventTerm(models.Model):
     """One row of the event index: a published visit concerns `term` (see eventindex.py).
 
     Derived data in a table of its own, created by migration 0006 rather than by Django
-    (`managed = False`), so it never travels in fixtures: `Delegation.objects.refresh_search()`
+    (`managed = False`), so it never travels in fixtures: cooperation/records/derived.py
     rebuilds it wherever the search text is rebuilt. Read-only through this model.
     """
 

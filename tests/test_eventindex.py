@@ -21,6 +21,7 @@ from cooperation.models import (
     Topic,
     Workshop,
 )
+from cooperation.records import derived
 
 
 def indexed(*terms, **options):
@@ -48,7 +49,7 @@ def archive(world, make_event):
         )
         MeetingParticipant.objects.create(meeting=meeting, person=guest, side="visiting")
         Workshop.objects.create(delegation=event, slug="w", title="W").topics.add(extradition)
-        Delegation.objects.filter(pk=event.pk).refresh_search()
+        derived.refresh([event.pk])
     return world
 
 
@@ -110,12 +111,12 @@ def test_unpublishing_and_deleting_a_visit_remove_its_terms(archive):
     assert event.pk in indexed(term)
     event.status = Status.DRAFT
     event.save()
-    Delegation.objects.affected_by(event).refresh_search()
+    derived.refresh(derived.visits_naming(event))
     assert event.pk not in indexed(term)
 
     event.status = Status.PUBLISHED
     event.save()
-    Delegation.objects.affected_by(event).refresh_search()
+    derived.refresh(derived.visits_naming(event))
     assert event.pk in indexed(term)
     pk = event.pk
     event.delete()
@@ -129,7 +130,7 @@ def test_moving_a_place_under_another_moves_its_visits(archive):
     assert at_museum <= set(indexed(eventindex.term("place", archive.baku)))
     museum.parent = elsewhere
     museum.save()
-    Delegation.objects.affected_by(museum).refresh_search()
+    derived.refresh(derived.visits_naming(museum))
     assert at_museum <= set(indexed(eventindex.term("place", elsewhere)))
     assert set(indexed(eventindex.term("place", archive.baku))) == ids(
         published().at_place(archive.baku)
@@ -163,11 +164,11 @@ def test_term_counts_follow_every_change(archive, make_event):
     archive.draft.status = Status.PUBLISHED
     archive.draft.published_at = archive.published.published_at
     archive.draft.save()
-    Delegation.objects.filter(pk=archive.draft.pk).refresh_search()
+    derived.refresh([archive.draft.pk])
     assert counted()[program] == 2
     archive.published.program = None
     archive.published.save()
-    Delegation.objects.filter(pk=archive.published.pk).refresh_search()
+    derived.refresh([archive.published.pk])
     assert counted()[program] == 1
     assert counted() == counted_from_rows()
     archive.draft.delete()
@@ -186,7 +187,7 @@ def test_topics_with_visits_in_the_index_are_the_public_topics(archive):
     assert public, "the archive has public topics"
     assert ids(eventindex.having_visits(Topic.objects.all(), "topic")) == public
     Workshop.objects.all().delete()
-    Delegation.objects.refresh_search()
+    derived.rebuild_all()
     assert not ids(eventindex.having_visits(Topic.objects.all(), "topic"))
 
 

@@ -18,6 +18,7 @@ from cooperation.models import (
     Topic,
     Workshop,
 )
+from cooperation.records import derived
 
 
 def listed(response):
@@ -65,7 +66,7 @@ def archive(world, make_event):
     meeting = Meeting.objects.create(delegation=w.older, slug="talks", title="Talks")
     MeetingParticipant.objects.create(meeting=meeting, organization=w.un, side="other")
     # Records built through the ORM, as the admin and loaddata do after a save.
-    Delegation.objects.refresh_search()
+    derived.rebuild_all()
     return w
 
 

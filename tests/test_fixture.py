@@ -25,6 +25,7 @@ from cooperation.models import (
     Meeting,
     Organization,
     Person,
+    Revision,
     SiteVisit,
     Source,
     Status,
@@ -68,10 +69,11 @@ EXPECTED_ROWS = {
 
 
 def cooperation_models(include_auto_created=False):
-    """The models of records; the event index (derived, unmanaged) is none of them."""
+    """The models of records; the event index (derived, unmanaged) and the changes waiting
+    for review are none of them."""
     config = apps.get_app_config("cooperation")
     models = config.get_models(include_auto_created=include_auto_created)
-    return [model for model in models if model._meta.managed]
+    return [model for model in models if model._meta.managed and model is not Revision]
 
 
 def row_counts():

@@ -26,6 +26,7 @@ from cooperation.models import (
     Topic,
     Workshop,
 )
+from cooperation.records import derived
 
 # FUZZ_EXAMPLES=500 make test-sqlite explores further by hand; the default keeps `make test`
 # within its time.
@@ -229,7 +230,7 @@ def records(world, make_event):
     w.museum = Place.objects.create(name="Museum", slug="museum", country="AZ", parent=w.baku)
     Place.objects.create(name="Nowhere", slug="nowhere", country="AZ")
     SiteVisit.objects.create(delegation=w.published, slug="tour", title="Tour", place=w.museum)
-    type(w.published).objects.refresh_search()
+    derived.rebuild_all()
     return w
 
 

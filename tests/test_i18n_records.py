@@ -17,6 +17,7 @@ from django.utils import translation
 
 from cooperation.languages import fold
 from cooperation.models import Delegation, Meeting, Organization, Place, Topic, Workshop
+from cooperation.records import derived
 from cooperation.templatetags.records import untranslated_note
 from tests.test_admin import admin_url, change_page_data, form_data
 
@@ -142,11 +143,11 @@ def test_words_of_any_language_find_the_visit_on_every_page(client, baku, q):
 
 
 def test_search_text_is_the_same_whatever_language_is_active(baku):
-    visit = Delegation.objects.with_search_relations().get(slug=VISIT)
+    visit = derived.with_search_relations(Delegation.objects).get(slug=VISIT)
     documents = set()
     for language in ("en", "az", "ru"):
         with translation.override(language):
-            documents.add(visit.search_document())
+            documents.add(derived.search_document(visit))
     (document,) = documents
     for text in ("bakı", "baku", "баку", "kamran eliyev", "камран алиев", "центр гейдара алиева"):
         assert fold(text) in document, text
@@ -154,7 +155,7 @@ def test_search_text_is_the_same_whatever_language_is_active(baku):
 
 def test_refreshing_under_another_language_keeps_the_search(client, baku):
     with translation.override("ru"):
-        Delegation.objects.refresh_search()
+        derived.rebuild_all()
     assert found(client, "işgüzar") == [VISIT]
     assert found(client, "Working visit") == [VISIT]
 
@@ -460,7 +461,7 @@ def test_fixture_written_before_the_languages_loads_into_english(db, tmp_path):
 def test_facet_of_an_untranslated_topic_is_marked_english(client, english_only):
     topic = Topic.objects.create(name="Extradition", slug="extradition")
     Workshop.objects.create(delegation=english_only, slug="w", title="Workshop").topics.add(topic)
-    Delegation.objects.filter(pk=english_only.pk).refresh_search()
+    derived.refresh([english_only.pk])
 
     text = page(client, "/az/events/")
 

@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cooperation.models import (
-    Delegation,
     DelegationMember,
     Meeting,
     MeetingParticipant,
@@ -18,6 +17,7 @@ from cooperation.models import (
     Topic,
     Workshop,
 )
+from cooperation.records import derived
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def crowd(world, make_event):
             Workshop.objects.create(delegation=event, slug="w", title="W").topics.add(topic)
             SiteVisit.objects.create(delegation=event, slug="s", title="Tour", place=museum)
             # Written through the ORM, not the admin: derived data is refreshed by hand.
-            Delegation.objects.filter(pk=event.pk).refresh_search()
+            derived.refresh([event.pk])
 
     return grow
 

@@ -3,7 +3,8 @@
 import pytest
 from django.db import connection
 
-from cooperation.models import Delegation, DelegationMember, Meeting, Person, PersonName
+from cooperation.models import DelegationMember, Meeting, Person, PersonName
+from cooperation.records import derived
 
 
 def found(client, q):
@@ -17,7 +18,7 @@ def guest(world):
     person = Person.objects.create(name="Ivan Petrov", slug="ivan-petrov")
     PersonName.objects.create(person=person, name="Иван Петров", language="ru", script="Cyrl")
     DelegationMember.objects.create(delegation=world.published, person=person)
-    Delegation.objects.refresh_search()
+    derived.rebuild_all()
     return person
 
 
@@ -46,7 +47,7 @@ def test_search_follows_an_edit_made_in_the_admin(admin_client, client, guest):
 
 def test_search_forgets_a_removed_member(client, guest, world):
     DelegationMember.objects.filter(person=guest).delete()
-    Delegation.objects.affected_by(world.published).refresh_search()
+    derived.refresh(derived.visits_naming(world.published))
     assert found(client, "petrov") == []
 
 
@@ -54,7 +55,7 @@ def test_search_ignores_a_draft_programme_title(client, world):
     world.program.title = "Confidential framework"
     world.program.status = "draft"
     world.program.save()
-    Delegation.objects.refresh_search()
+    derived.rebuild_all()
     assert found(client, "confidential") == []
 
 
@@ -92,7 +93,7 @@ def test_a_meeting_moved_to_another_visit_leaves_the_first_ones_search(
 ):
     other = make_event(title="Another visit", slug="another-visit")
     meeting = Meeting.objects.create(delegation=world.published, slug="talks", title="Talks")
-    Delegation.objects.refresh_search()
+    derived.rebuild_all()
     assert found(client, "talks") == ["published-visit"]
 
     response = admin_client.post(

@@ -48,6 +48,7 @@ from cooperation.models import (
     Workshop,
     WorkshopCitation,
 )
+from cooperation.records import derived
 
 BAKU_VISIT = "russian-prosecutors-working-visit-baku-2023"
 
@@ -219,7 +220,7 @@ def build_visit():
         delegation=visit, slug="victory-museum", title="Victory Museum", place=museum, order=2
     )
     SiteVisitCitation.objects.create(activity=museum_visit, source=source)
-    Delegation.objects.filter(pk=visit.pk).refresh_search()
+    derived.refresh([visit.pk])
     return visit
 
 

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from cooperation.models import (
-    Delegation,
     DelegationMember,
     Meeting,
     MeetingParticipant,
@@ -19,6 +18,7 @@ from cooperation.models import (
     Topic,
     Workshop,
 )
+from cooperation.records import derived
 
 
 def test_event_list_shows_published_events_only(client, world):
@@ -167,7 +167,7 @@ def test_entity_only_in_a_draft_is_404(client, world, make_event):
 def test_place_page_lists_events_at_places_inside_it(client, world):
     museum = Place.objects.create(name="Museum", slug="museum", country="AZ", parent=world.baku)
     SiteVisit.objects.create(delegation=world.published, slug="m", title="Tour", place=museum)
-    Delegation.objects.affected_by(world.published).refresh_search()
+    derived.refresh(derived.visits_naming(world.published))
     assert "/events/published-visit/" in client.get("/places/museum/").text
     assert "/events/published-visit/" in client.get("/places/baku/").text
 

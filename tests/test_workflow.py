@@ -11,17 +11,20 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.test import RequestFactory
+from django.core.exceptions import ValidationError
+from django.test import Client, RequestFactory
 
-from cooperation.admin import NO_SOURCE, ONLY_PUBLISHERS
+from cooperation import records
 from cooperation.models import (
     CooperationProgram,
     Delegation,
     DelegationCitation,
     ProgramCitation,
+    Revision,
     Source,
     Status,
 )
+from cooperation.records.rules import FROM_REVIEW, NO_SOURCE, ONLY_PUBLISHERS
 from cooperation.roles import sync_roles
 from tests.test_admin import admin_url, change_page_data, delegation_add_data, inline_prefix
 
@@ -101,6 +104,10 @@ def admin_request(user):
     request.user = user
     request._messages = CookieStorage(request)
     return request
+
+
+def in_review(record):
+    records.submit_for_review(record)
 
 
 def reload(record):
@@ -271,10 +278,10 @@ def test_editor_is_offered_no_publish_action_and_publisher_is(login, world):
     assert "publish" in offered("publisher")
 
 
-def test_editor_may_change_a_published_visit_but_not_its_publication(login, world):
-    client = login("editor")
+def test_editor_change_to_a_published_visit_waits_for_review(login, world):
+    editor = login("editor")
     url = admin_url(Delegation, "change", world.published.pk)
-    page = client.get(url)
+    page = editor.get(url)
     published_at = world.published.published_at
     data = {
         **change_page_data(page),
@@ -285,16 +292,84 @@ def test_editor_may_change_a_published_visit_but_not_its_publication(login, worl
         "published_at_1": "10:00:00",
     }
 
-    response = client.post(url, data)
+    response = editor.post(url, data)
 
     assert response.status_code == 302
+    assert "Your change is kept for review" in " ".join(messages_of(response))
     event = reload(world.published)
-    assert event.title == "Corrected title"
-    assert event.status == Status.PUBLISHED
-    assert event.published_at == published_at
+    # The public keeps the published version...
+    assert event.title == "Published working visit"
+    assert (event.status, event.published_at) == (Status.PUBLISHED, published_at)
+    assert "Corrected title" not in Client().get("/events/published-visit/").text
+    # ...while the editor's form shows the change, waiting for review.
+    revision = Revision.objects.get(delegation=event, state=Revision.State.PENDING)
+    assert revision.created_by.username == "editor"
+    again = editor.get(url)
+    assert again.context["adminform"].form.initial["title_en"] == "Corrected title"
     # The page shows the editor the publication fields without letting them edit them.
     assert "status" not in page.context["adminform"].form.fields
     assert "published_at" not in page.context["adminform"].form.fields
+
+
+def test_publisher_sees_the_difference_and_approves_it(login, world):
+    public = Client()
+    editor = login("editor")
+    url = admin_url(Delegation, "change", world.published.pk)
+    editor.post(url, {**change_page_data(editor.get(url)), "title_en": "Corrected title"})
+    publisher = login("publisher")
+    review = admin_url(Delegation, "review", world.published.pk)
+
+    page = publisher.get(review)
+
+    assert (
+        "delegation: Published working visit",
+        "title_en",
+        "Published working visit",
+        "Corrected title",
+    ) in [tuple(row) for row in page.context["differences"]]
+    etag = public.get("/events/published-visit/").headers["ETag"]
+    response = publisher.post(review, {"decision": "approve"})
+    assert response.status_code == 302
+    assert reload(world.published).title == "Corrected title"
+    assert reload(world.published).status == Status.PUBLISHED
+    page = public.get("/events/published-visit/")
+    assert "Corrected title" in page.text and page.headers["ETag"] != etag
+    revision = Revision.objects.get(delegation=world.published)
+    assert revision.state == Revision.State.APPROVED
+    assert revision.decided_by.username == "publisher"
+    # The approval is in the visit's history, by the publisher.
+    latest = world.published.history.latest()
+    assert latest.history_user.username == "publisher"
+    assert latest.history_change_reason == "Approved the change of editor"
+
+
+def test_editor_cannot_approve_a_change(login, world):
+    editor = login("editor")
+    url = admin_url(Delegation, "change", world.published.pk)
+    editor.post(url, {**change_page_data(editor.get(url)), "title_en": "Corrected title"})
+
+    response = editor.post(
+        admin_url(Delegation, "review", world.published.pk), {"decision": "approve"}
+    )
+
+    assert response.status_code == 403
+    assert reload(world.published).title == "Published working visit"
+
+
+def test_rejected_change_leaves_the_public_version(login, world):
+    editor = login("editor")
+    url = admin_url(Delegation, "change", world.published.pk)
+    editor.post(url, {**change_page_data(editor.get(url)), "title_en": "Corrected title"})
+
+    login("publisher").post(
+        admin_url(Delegation, "review", world.published.pk), {"decision": "reject"}
+    )
+
+    assert reload(world.published).title == "Published working visit"
+    assert Revision.objects.get().state == Revision.State.REJECTED
+    assert (
+        editor.get(url).context["adminform"].form.initial["title_en"] == "Published working visit"
+    )
 
 
 # --- Requests the forms would never send --------------------------------------------------
@@ -377,29 +452,39 @@ def test_deleting_rows_as_an_editor_keeps_the_published_ones(users, world):
 
 
 @pytest.mark.parametrize("stored", [Status.DRAFT, Status.PUBLISHED])
-def test_editor_save_keeps_the_stored_publication_whatever_the_form_sent(users, world, stored):
-    # However a form came to carry a publication (a stale page, another admin view built on
-    # this one), saving it as an editor keeps what is stored.
+def test_editor_cannot_change_a_publication_through_any_door(users, world, stored):
+    # However a save comes to carry a publication (a stale page, a script acting for an
+    # editor), the write path refuses it and keeps what is stored.
     event = world.published if stored == Status.PUBLISHED else world.draft
     before = reload(event)
-    request = admin_request(users["editor"])
-    model_admin = admin.site.get_model_admin(Delegation)
     event.title = "Edited title"
     if stored == Status.PUBLISHED:
         event.return_to_draft()
     else:
         event.publish(users["editor"])
 
-    model_admin.save_model(request, event, form=None, change=True)
+    with pytest.raises(ValidationError) as refused:
+        records.save(event, user=users["editor"])
 
+    assert any(ONLY_PUBLISHERS in message for message in refused.value.messages)
     after = reload(event)
-    assert after.title == "Edited title"
+    assert after.title == before.title
     assert (after.status, after.published_at, after.published_by) == (
         before.status,
         before.published_at,
         before.published_by,
     )
-    assert [str(message) for message in request._messages] == [ONLY_PUBLISHERS]
+
+
+def test_a_draft_is_not_published_without_review(users, world):
+    event = reload(world.draft)
+    event.publish(users["publisher"])
+
+    with pytest.raises(ValidationError) as refused:
+        records.save(event, user=users["publisher"])
+
+    assert any(FROM_REVIEW in message for message in refused.value.messages)
+    assert reload(world.draft).status == Status.DRAFT
 
 
 # --- Sources ------------------------------------------------------------------------------
@@ -408,6 +493,7 @@ def test_editor_save_keeps_the_stored_publication_whatever_the_form_sent(users, 
 def test_publish_action_skips_records_without_a_source_and_names_them(login, world, make_event):
     unsourced = make_event(title="Unsourced visit", status=Status.IN_REVIEW)
     DelegationCitation.objects.filter(delegation=unsourced).delete()
+    in_review(world.draft)
 
     response = run_action(login("publisher"), Delegation, "publish", [world.draft, unsourced])
 
@@ -416,6 +502,15 @@ def test_publish_action_skips_records_without_a_source_and_names_them(login, wor
     assert messages_of(response) == [
         "1 delegation published.",
         "Not published, because they cite no source yet: Unsourced visit.",
+    ]
+
+
+def test_publish_action_skips_drafts_not_yet_in_review(login, world):
+    response = run_action(login("publisher"), Delegation, "publish", [world.draft])
+
+    assert reload(world.draft).status == Status.DRAFT
+    assert messages_of(response) == [
+        "Not published, because they are drafts not yet in review: Draft working visit."
     ]
 
 
@@ -440,6 +535,7 @@ def test_publishing_from_the_form_while_removing_the_last_source_is_refused(logi
 
 
 def test_publishing_from_the_form_records_when_and_by_whom(login, users, world):
+    in_review(world.draft)
     client = login("publisher")
     url = admin_url(Delegation, "change", world.draft.pk)
     data = {**change_page_data(client.get(url)), "status": Status.PUBLISHED}
@@ -465,6 +561,7 @@ def test_programme_is_published_with_the_source_added_on_the_same_form(login, us
         publisher="Example News",
         language="en",
     )
+    in_review(draft_program)
     client = login("publisher")
     url = admin_url(CooperationProgram, "change", draft_program.pk)
     page = client.get(url)
@@ -480,7 +577,7 @@ def test_programme_is_published_with_the_source_added_on_the_same_form(login, us
     refused = client.post(url, without_source)
     assert refused.status_code == 200
     assert NO_SOURCE in refused.text
-    assert reload(draft_program).status == Status.DRAFT
+    assert reload(draft_program).status == Status.IN_REVIEW
 
     response = client.post(url, with_source)
     assert response.status_code == 302
@@ -502,8 +599,9 @@ def test_publisher_not_shown_the_sources_publishes_only_what_cites_one(
         )
     )
     client.force_login(user)
-    unsourced = make_event(title="Unsourced visit", status=Status.DRAFT)
+    unsourced = make_event(title="Unsourced visit", status=Status.IN_REVIEW)
     DelegationCitation.objects.filter(delegation=unsourced).delete()
+    in_review(world.draft)
 
     def publish(event):
         url = admin_url(Delegation, "change", event.pk)
@@ -516,9 +614,9 @@ def test_publisher_not_shown_the_sources_publishes_only_what_cites_one(
         assert response.status_code == 302
         return messages_of(response)
 
-    assert NO_SOURCE in publish(unsourced)
-    assert reload(unsourced).status == Status.DRAFT
-    assert NO_SOURCE not in publish(world.draft)
+    assert any(NO_SOURCE in message for message in publish(unsourced))
+    assert reload(unsourced).status == Status.IN_REVIEW
+    assert not any(NO_SOURCE in message for message in publish(world.draft))
     assert reload(world.draft).status == Status.PUBLISHED
     assert reload(world.draft).published_by == user
 
@@ -529,6 +627,7 @@ def test_publisher_not_shown_the_sources_publishes_only_what_cites_one(
 def test_publishing_and_unpublishing_update_the_public_pages(login, world, client):
     # The place page lists visits from the event index, which holds published ones only.
     assert "Draft working visit" not in client.get("/places/baku/").text
+    in_review(world.draft)
 
     run_action(login("publisher"), Delegation, "publish", [world.draft])
     client.logout()
@@ -644,15 +743,16 @@ def test_editor_returns_a_record_in_review_to_draft(login, world):
 def test_a_publication_that_cannot_finish_changes_nothing(login, world, client, monkeypatch):
     # The search text and event index are rebuilt in the same transaction as the saves: if
     # the rebuild fails, the visit stays a draft instead of being public but unlisted.
-    def broken(ids):
+    def broken(ids, using):
         raise RuntimeError("the event index could not be written")
 
-    monkeypatch.setattr("cooperation.admin.refresh_visits", broken)
+    in_review(world.draft)
+    monkeypatch.setattr("cooperation.records.derived.refresh", broken)
     publisher = login("publisher")
     publisher.raise_request_exception = False
     response = run_action(publisher, Delegation, "publish", [world.draft])
     assert response.status_code == 500
     world.draft.refresh_from_db()
-    assert world.draft.status == Status.DRAFT and world.draft.published_at is None
+    assert world.draft.status == Status.IN_REVIEW and world.draft.published_at is None
     client.logout()
     assert client.get("/events/draft-visit/").status_code == 404

@@ -15,6 +15,7 @@
 import contextlib
 
 from django.db import models
+from django.db.models.signals import pre_save
 from django.utils import translation
 from django.utils.module_loading import import_string
 from simple_history.models import HistoricalRecords
@@ -102,8 +103,35 @@ def one_row_per_record():
         tracker.create_historical_record(instance, history_type, using)
 
 
+@contextlib.contextmanager
+def history_untouched():
+    """Inside the block, loaddata's raw saves add no historical row, not even for the
+    many-to-many fields it sets: for a backup's restore, whose history comes with it."""
+
+    def skip(sender, instance, raw=False, **kwargs):
+        if raw:
+            instance.skip_history_when_saving = True
+
+    pre_save.connect(skip, weak=False, dispatch_uid="history-untouched")
+    try:
+        yield
+    finally:
+        pre_save.disconnect(dispatch_uid="history-untouched")
+
+
 def has_history(model):
     return model in _trackers
+
+
+def history_state(record, using):
+    """What a historical row of `record` holds: its tracked fields and many-to-many ids."""
+    history_model = get_history_model_for_model(type(record))
+    values = [getattr(record, field.attname) for field in history_model.tracked_fields]
+    related = [
+        set(getattr(record, field.name).using(using).values_list("pk", flat=True))
+        for field in history_model._history_m2m_fields
+    ]
+    return values, related
 
 
 def record_change(instance, history_type, reason, using=None):

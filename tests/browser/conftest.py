@@ -19,6 +19,7 @@ import pytest
 from django.core.management import call_command
 
 from cooperation.models import Delegation, Organization, Place, Status, Topic, Workshop
+from cooperation.records import derived
 
 # Playwright's sync API runs an asyncio event loop in this thread, so Django's guard against
 # blocking database calls from async code would refuse every ORM call a test (or a fixture's
@@ -89,7 +90,7 @@ def registry(transactional_db, make_event):
         )
         workshop.topics.set([topics[topic]])
         # Written through the ORM, not the admin: derived data is refreshed by hand.
-        Delegation.objects.filter(pk=made.pk).refresh_search()
+        derived.refresh([made.pk])
         return made
 
     event(
