@@ -37,9 +37,15 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 SEED = 1
-# What decides a benchmark database's rows. Migrations are applied to a built database
-# before each run instead (new indexes need no new data).
-SHAPING_FILES = [ROOT / "cooperation" / "management" / "commands" / "generate_records.py"]
+# What decides a benchmark database's rows: the generator with its data files, and the one
+# definition of a visit's derived data (search text, vector, event index) it has built.
+# Migrations are applied to a built database before each run instead (new indexes need no
+# new data).
+GENERATOR = ROOT / "bench" / "synthetic"
+SHAPING_FILES = [
+    *sorted(p for p in GENERATOR.rglob("*") if p.suffix in {".py", ".json", ".csv"}),
+    ROOT / "cooperation" / "records" / "derived.py",
+]
 
 
 def sizes():
@@ -50,6 +56,7 @@ def sizes():
 def shape_hash():
     digest = hashlib.sha256()
     for path in SHAPING_FILES:
+        digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -88,7 +95,13 @@ def build(name, delegations):
     url = database_url(name)
     manage(url, "migrate", "--noinput", "-v0")
     start = time.perf_counter()
-    manage(url, "generate_records", "--delegations", str(delegations), "--seed", str(SEED))
+    # A development tool, installed only with DEBUG on (config/settings.py).
+    manage(
+        url,
+        "generate_records",
+        *("--delegations", str(delegations), "--seed", str(SEED)),
+        extra_env={"DJANGO_DEBUG": "true"},
+    )
     seconds = time.perf_counter() - start
     with psycopg.connect(conninfo(name), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")

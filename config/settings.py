@@ -99,6 +99,11 @@ INSTALLED_APPS = [
     "simple_history",
     "cooperation.history",
 ]
+# Development tools stay out of the production app: the synthetic-archive generator
+# (`manage.py generate_records`, bench/synthetic/) that `make bench` and the tests use is
+# installed only when DEBUG is on, never on a production site (DJANGO_DEBUG=false).
+if DEBUG:
+    INSTALLED_APPS.append("bench.synthetic")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,4 +1,5 @@
-"""generate_records: a deterministic synthetic archive for performance work.
+"""generate_records (bench/synthetic/): a deterministic synthetic archive for performance
+work, from a development-only app.
 
 Most tests read one archive made once for the module (`archive`), since making the world
 of reference records is what takes the time. Tests that generate their own empty the
@@ -6,8 +7,11 @@ database first, inside their transaction, so the archive is back when they are d
 """
 
 import collections
+import datetime as dt
 import re
+import runpy
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -15,8 +19,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import F
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 from django.utils.html import escape
 
+from bench.synthetic import vocabulary
 from cooperation import eventindex
 from cooperation.models import (
     CooperationProgram,
@@ -38,6 +45,9 @@ from cooperation.models import (
     Topic,
     Workshop,
 )
+from cooperation.records import derived
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Every test here uses the test database, even one that only reads what `archive` printed:
 # pytest-django sets up test databases only when a selected test asks for one, and
@@ -172,6 +182,36 @@ def test_visits_are_plausible(archive):
     assert 0 < reported < ARCHIVE_SIZE * 0.2
 
 
+def test_no_record_is_dated_in_the_future_or_out_of_order(archive):
+    now = timezone.now()
+    for model in (CooperationProgram, Delegation):
+        records = model.objects.all()
+        published = records.exclude(published_at=None)
+        assert published.exists(), model
+        assert not published.filter(published_at__gt=now).exists(), model
+        assert not published.filter(created_at__gt=F("published_at")).exists(), model
+        assert not published.filter(updated_at__lt=F("published_at")).exists(), model
+    stamped = [
+        model
+        for model in apps.get_app_config("cooperation").get_models()
+        if {"created_at", "updated_at"} <= {field.name for field in model._meta.fields}
+    ]
+    for model in stamped:
+        records = model.objects.all()
+        assert not records.filter(updated_at__gt=now).exists(), model
+        assert not records.filter(updated_at__lt=F("created_at")).exists(), model
+
+
+def test_a_visit_is_recorded_after_it_ended(archive):
+    recorded_on = TruncDate("created_at", tzinfo=dt.UTC)
+    last_day = Coalesce("end_date", "start_date")
+
+    visits = Delegation.objects.annotate(recorded_on=recorded_on, last_day=last_day)
+
+    assert visits.count() == ARCHIVE_SIZE
+    assert not visits.filter(recorded_on__lte=F("last_day")).exists()
+
+
 def test_world_is_synthetic_and_complete(archive):
     countries = set(Organization.objects.filter(parent=None).values_list("country", flat=True))
     assert len(countries) >= 60
@@ -213,10 +253,12 @@ def test_a_sample_of_every_kind_of_record_passes_full_clean(archive):
             record.full_clean()
 
 
-def test_search_text_and_vector_are_what_the_model_computes(archive):
-    for visit in Delegation.objects.with_search_relations()[:40]:
+def test_search_text_and_vector_are_the_sites_own(archive):
+    # Written by derived.rebuild_all after the load: the one definition the site uses.
+    assert not Delegation.objects.filter(search_text="").exists()
+    for visit in derived.with_search_relations(Delegation.objects.order_by("?"))[:40]:
         # The same words; only where undated activities come differs between databases.
-        assert sorted(visit.search_text.split()) == sorted(visit.search_document().split())
+        assert sorted(visit.search_text.split()) == sorted(derived.search_document(visit).split())
     if connection.vendor == "postgresql":
         in_order = Delegation.objects.order_by("pk")
         stored = list(in_order.values_list("search_vector", flat=True))
@@ -304,12 +346,14 @@ def test_progress_is_a_line_per_step_when_stderr_is_not_a_terminal(archive):
 
     lines = err.splitlines()
     if connection.vendor == "postgresql":
-        # The load started on empty tables, so their indexes were set aside and rebuilt.
+        # The load started on empty tables, so their indexes were set aside and rebuilt:
+        # the visits' own after their search text and vector were written.
+        assert re.match(r"Building \d+ indexes of the visits' table…$", lines.pop())
         assert re.match(r"Building \d+ indexes over the new rows…$", lines.pop(-2))
     assert len(lines) == 5
     assert re.match(r"\[#+\.*\] 50/200 delegations +25% .* ETA \d+:\d\d:\d\d$", lines[0])
     assert "200/200 delegations 100%" in lines[-2]
-    assert lines[-1] == "Building the event index of the new visits…"
+    assert lines[-1] == "Building the search text and event index of the new visits…"
 
 
 def test_every_index_is_in_place_after_a_load_from_empty_tables(generate):
@@ -346,3 +390,30 @@ def test_committed_batches_reach_the_cached_public_pages(settings, client):
     assert set(activity_counts()) == set(Delegation.objects.values_list("slug", flat=True))
     newest = Delegation.objects.published().order_by("-start_date", "-id").first()
     assert escape(newest.title) in client.get("/events/").text
+
+
+# --- A development tool ---------------------------------------------------------------------
+
+
+def settings_with(monkeypatch, debug):
+    """config/settings.py as a site with DJANGO_DEBUG=`debug` reads it."""
+    monkeypatch.setenv("DJANGO_DEBUG", debug)
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "a-production-key-for-the-tests-" + "x7Qp" * 10)
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "testserver")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///:memory:")
+    return runpy.run_path(str(ROOT / "config" / "settings.py"))
+
+
+def test_production_settings_leave_the_generator_out(monkeypatch):
+    assert "bench.synthetic" not in settings_with(monkeypatch, "false")["INSTALLED_APPS"]
+    assert "bench.synthetic" in settings_with(monkeypatch, "true")["INSTALLED_APPS"]
+
+
+def test_the_vocabulary_names_only_kinds_the_models_know():
+    assert set(vocabulary.VISIT_TITLES) == set(Delegation.VisitType.values)
+    assert {kind for _, kind in vocabulary.CITY_SITES} <= set(Place.Kind.values)
+    assert set(vocabulary.OFFICE_STAFF) <= set(Organization.Kind.values)
+    unit_kinds = {kind for staff in vocabulary.OFFICE_STAFF.values() for _, kind in staff.units}
+    assert unit_kinds == set(vocabulary.UNIT_TITLES) <= set(Organization.Kind.values)
+    assert {pool.script for pool in vocabulary.NAME_POOLS.values()} <= set(PersonName.Script.values)
+    assert {country.name_pool for country in vocabulary.COUNTRIES} == set(vocabulary.NAME_POOLS)
