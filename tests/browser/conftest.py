@@ -14,10 +14,13 @@ a failure.
 import datetime as dt
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from cooperation import roles
 from cooperation.models import Delegation, Organization, Place, Status, Topic, Workshop
 from cooperation.records import derived
 
@@ -134,6 +137,43 @@ def registry(transactional_db, make_event):
         host_organization=azerbaijan,
         location=baku,
     )
+
+
+PASSWORD = "a long test password"
+
+
+@pytest.fixture
+def staff(registry, django_user_model):
+    """An editor and a publisher, each with the role's group and a password to log in with.
+
+    `migrate` made the groups (cooperation/roles.py), but a live-server test before this
+    one emptied the database with `flush`, which does not bring them back: they are made
+    again, with the permissions the roles define (nothing is written when they are there).
+    """
+    roles.sync_roles()
+
+    def member(username, first_name, group):
+        user = django_user_model.objects.create_user(
+            username, password=PASSWORD, first_name=first_name, is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return SimpleNamespace(
+        editor=member("leyla", "Leyla", roles.EDITORS),
+        publisher=member("rashad", "Rashad", roles.PUBLISHERS),
+    )
+
+
+def log_in(page, user):
+    """Log `user` (one of `staff`) in through the admin's login form."""
+    from playwright.sync_api import expect  # imported where used, like the browser
+
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#user-tools")).to_contain_text(f"Welcome, {user.first_name}")
 
 
 @pytest.fixture

@@ -5,26 +5,17 @@ admin's forms and autocompletes, and submits it for review; a publisher logs in 
 publishes it; a visitor, who could not see it before, then finds it in the public list.
 """
 
-import importlib
 import re
-from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group
-from django.db import connection
 from playwright.sync_api import expect
 
 from cooperation.models import Delegation, Status
 
-from .conftest import open_context
+from .conftest import log_in, open_context
 
 pytestmark = pytest.mark.browser
-
-roles_migration = importlib.import_module("cooperation.migrations.0008_roles")
-
-PASSWORD = "a long test password"
 
 TITLE = "Working visit of Russian prosecutors to Baku on the protection of minors"
 SLUG = "working-visit-of-russian-prosecutors-to-baku-on-the-protection-of-minors"
@@ -41,38 +32,6 @@ MEETING = "Talks at the Prosecutor General's Office of Azerbaijan"
 WORKSHOP = "Workshop on juvenile justice"
 TOPICS = ["Combating crimes against minors", "Protection of the rights of minors"]
 SITE_VISIT = "Visit to the Heydar Aliyev Center"
-
-
-@pytest.fixture
-def staff(registry, django_user_model):
-    """An editor and a publisher, each with the role's group and a password to log in with.
-
-    Migration 0008 made the groups; a live-server test before this one emptied the database
-    with `flush`, which does not bring them back, so they are made again when missing.
-    """
-    roles = (roles_migration.EDITORS, roles_migration.PUBLISHERS)
-    if Group.objects.filter(name__in=roles).count() < len(roles):
-        roles_migration.create_roles(apps, SimpleNamespace(connection=connection))
-
-    def member(username, first_name, group):
-        user = django_user_model.objects.create_user(
-            username, password=PASSWORD, first_name=first_name, is_staff=True
-        )
-        user.groups.add(Group.objects.get(name=group))
-        return user
-
-    return SimpleNamespace(
-        editor=member("leyla", "Leyla", roles_migration.EDITORS),
-        publisher=member("rashad", "Rashad", roles_migration.PUBLISHERS),
-    )
-
-
-def log_in(page, user):
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#user-tools")).to_contain_text(f"Welcome, {user.first_name}")
 
 
 def log_out(page):
