@@ -72,7 +72,7 @@ from .models import (
 )
 from .pagination import EstimatingPaginator
 from .records import revisions
-from .records.rules import NO_SOURCE, ONLY_PUBLISHERS
+from .records.rules import FROM_REVIEW, NO_SOURCE, ONLY_PUBLISHERS
 from .transfer import export_csv, export_fixture
 
 admin.site.site_header = gettext_lazy("Cooperation Registry administration")
@@ -509,14 +509,19 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
 
         A response that saved nothing (a form shown again with its errors, a page only
         shown) is rendered inside the change and the change rolled back. A rule the change
-        breaks rolls it back and is said above the page it came from.
+        breaks rolls it back and is said above the page it came from. The view's messages
+        wait until the change is decided: a change kept for review was not "changed
+        successfully", and a refused one was not either.
         """
         user = request.user
-        starting_from = []
-        revision = None
-        if owner is not None and not records.may_publish(user, type(owner)):
-            revision = revisions.pending_for(owner)
-            starting_from = [owner] if revision else []
+        revision = revisions.pending_for(owner) if owner is not None else None
+        # An editor continues from the change waiting for review; a publisher sees (and
+        # edits) the published version, and is pointed to the review.
+        may_publish = owner is None or records.may_publish(user, type(owner))
+        starting_from = [owner] if revision is not None and not may_publish else []
+        if request.method == "GET" and revision is not None:
+            review_notice(request, owner, revision)
+        request.held_messages = held = []
         try:
             with records.change(
                 user=user,
@@ -530,9 +535,14 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
                         response.render()
                     block.discard()
         except ValidationError as error:
+            del request.held_messages
             for message in error.messages:
                 self.message_user(request, message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        del request.held_messages
+        for message, level, args, kwargs in held:
+            if not (block.revisions and level == messages.SUCCESS):
+                self.message_user(request, message, level, *args, **kwargs)
         if block.revisions:
             self.message_user(
                 request,
@@ -542,11 +552,14 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
                 ),
                 messages.WARNING,
             )
-        elif request.method == "GET" and owner is not None:
-            shown = revision or revisions.pending_for(owner)
-            if shown is not None:
-                review_notice(request, owner, shown)
         return response
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        held = getattr(request, "held_messages", None)
+        if held is not None:
+            held.append((message, level, args, kwargs))
+            return
+        super().message_user(request, message, level, *args, **kwargs)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         owner = self.review_owner(request, object_id) if object_id else None
@@ -810,6 +823,18 @@ class PublishableAdmin(RecordAdmin):
             ]
             kwargs["error_messages"] = {"invalid_choice": _(ONLY_PUBLISHERS)}
         return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("status")
+        stored = obj.status if obj is not None and obj.pk is not None else None
+        if field is not None and stored != Status.IN_REVIEW and stored != Status.PUBLISHED:
+            # The form offers the rule of the workflow (cooperation/records/rules.py): a
+            # record goes public from review only.
+            field.choices = [choice for choice in field.choices if choice[0] != Status.PUBLISHED]
+            if self.has_publish_permission(request):
+                field.error_messages["invalid_choice"] = _(FROM_REVIEW)
+        return form
 
     def review_owner(self, request, object_id):
         return self.get_object(request, object_id) if object_id else None

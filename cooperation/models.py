@@ -1082,8 +1082,12 @@ class Activity(TimeStampedModel):
         super().clean()
         # The visit as given (on the visit's page, with the dates just entered); one that
         # names no record is its field's error, not this one.
+        field = self._meta.get_field("delegation")
         try:
-            visit = self.delegation if self.delegation_id else None
+            if field.is_cached(self):
+                visit = field.get_cached_value(self)
+            else:
+                visit = self.delegation if self.delegation_id else None
         except ObjectDoesNotExist:
             visit = None
         problem = activity_date_problem(self.date, visit)

@@ -29,6 +29,7 @@ from cooperation.models import (
     Topic,
     Workshop,
 )
+from cooperation.records.rules import FROM_REVIEW
 
 COOPERATION_ADMINS = sorted(
     (model for model in admin.site._registry if model._meta.app_label == "cooperation"),
@@ -391,16 +392,31 @@ def test_head_role_moves_to_another_member_in_one_save(admin_client, world):
 
 
 def test_publishing_without_a_date_stamps_the_publication_date(admin_client, world):
-    add_page, data = delegation_add_data(admin_client, world, status=Status.PUBLISHED)
+    add_page, data = delegation_add_data(admin_client, world, status=Status.IN_REVIEW)
     # A record is published only with a source (tests/test_workflow.py).
     prefix = inline_prefix(add_page, DelegationCitation)
     data[f"{prefix}-TOTAL_FORMS"] = "1"
     data.update({f"{prefix}-0-source": Source.objects.get().pk, f"{prefix}-0-order": "0"})
+    assert admin_client.post(admin_url(Delegation, "add"), data).status_code == 302
+    visit = Delegation.objects.get(slug="study-visit-moscow")
+    url = admin_url(Delegation, "change", visit.pk)
 
-    response = admin_client.post(admin_url(Delegation, "add"), data)
+    response = admin_client.post(
+        url, {**change_page_data(admin_client.get(url)), "status": Status.PUBLISHED}
+    )
 
     assert response.status_code == 302
     assert Delegation.objects.get(slug="study-visit-moscow").published_at is not None
+
+
+def test_a_new_visit_is_not_published_without_review(admin_client, world):
+    add_page, data = delegation_add_data(admin_client, world, status=Status.PUBLISHED)
+
+    response = admin_client.post(admin_url(Delegation, "add"), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["status"] == [FROM_REVIEW]
+    assert not Delegation.objects.filter(slug="study-visit-moscow").exists()
 
 
 def test_meeting_dated_before_its_visit_is_refused(admin_client, world):

@@ -322,8 +322,8 @@ def test_publisher_sees_the_difference_and_approves_it(login, world):
     page = publisher.get(review)
 
     assert (
-        "delegation: Published working visit",
-        "title_en",
+        "Delegation: Published working visit",
+        "Title [en]",
         "Published working visit",
         "Corrected title",
     ) in [tuple(row) for row in page.context["differences"]]
@@ -515,6 +515,7 @@ def test_publish_action_skips_drafts_not_yet_in_review(login, world):
 
 
 def test_publishing_from_the_form_while_removing_the_last_source_is_refused(login, world):
+    in_review(world.draft)
     client = login("publisher")
     url = admin_url(Delegation, "change", world.draft.pk)
     page = client.get(url)
@@ -530,7 +531,7 @@ def test_publishing_from_the_form_while_removing_the_last_source_is_refused(logi
         if inline.formset.prefix == prefix
     )
     assert formset.non_form_errors() == [NO_SOURCE]
-    assert reload(world.draft).status == Status.DRAFT
+    assert reload(world.draft).status == Status.IN_REVIEW
     assert DelegationCitation.objects.filter(delegation=world.draft).exists()
 
 

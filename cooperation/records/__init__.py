@@ -35,7 +35,7 @@ from cooperation.history.records import record_change as record_history
 from cooperation.models import Delegation, Status, publication_time
 
 from . import derived, rules
-from .owners import owners_of, public_owner_ids
+from .owners import OWNER_MODELS, owners_of, public_owner_ids
 
 _local = threading.local()
 
@@ -95,18 +95,31 @@ class Change:
             record.skip_history_when_saving = True
         if stored is not None:
             self.note_before(stored)
+        else:
+            # A new part of a stored programme or visit: the owner's status as it stands.
+            self.note_owners(record)
 
     def note_before(self, stored):
         self.visits_before |= derived.visits_naming(stored, using=self.using)
-        for owner in owners_of(stored, self.using):
-            key = (type(owner), owner.pk)
-            self.owners_before.add(key)
-            self.status_before.setdefault(key, owner.status)
+        self.owners_before |= self.note_owners(stored)
         if rules.is_reference(stored) and rules.public_reference(stored, self.using):
             self.reference_public = True
 
-    def after_write(self, record):
-        self.saved[(type(record), record.pk)] = record
+    def note_owners(self, record):
+        """Keep the status each owner of `record` has before the block changes it."""
+        keys = set()
+        for owner in owners_of(record, self.using):
+            key = (type(owner), owner.pk)
+            keys.add(key)
+            self.status_before.setdefault(key, owner.status)
+        return keys
+
+    def after_write(self, record, created=False):
+        key = (type(record), record.pk)
+        if created and isinstance(record, OWNER_MODELS):
+            # Made in this block: it had no status before.
+            self.status_before.setdefault(key, None)
+        self.saved[key] = record
 
     def before_delete(self, record):
         self.note_before(record)
@@ -365,10 +378,10 @@ def _pre_save(sender, instance, raw=False, **kwargs):
         block.before_write(instance, raw)
 
 
-def _post_save(sender, instance, **kwargs):
+def _post_save(sender, instance, created=False, **kwargs):
     block = current()
     if block is not None and _records_model(sender):
-        block.after_write(instance)
+        block.after_write(instance, created)
 
 
 def _pre_delete(sender, instance, **kwargs):

@@ -12,8 +12,11 @@ editor's next change starts from the pending revision (cooperation/records/__ini
 
 import json
 
+from django.apps import apps
 from django.core import serializers
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from cooperation.fixture_records import natural_key_of
 from cooperation.languages import DEFAULT
@@ -156,7 +159,9 @@ def differences(owner, content, using="default"):
                     continue
                 old, new = before["fields"].get(field), after["fields"].get(field)
                 if old != new:
-                    rows.append((what, field, _value(old), _value(new)))
+                    rows.append(
+                        (what, _field_label(item_model(after), field), _value(old), _value(new))
+                    )
     return rows
 
 
@@ -168,11 +173,22 @@ def _key(item):
 _OWNER_LABELS = {"cooperation.delegation", "cooperation.cooperationprogram"}
 
 
+def item_model(item):
+    return apps.get_model(item["model"])
+
+
+def _field_label(model, name):
+    try:
+        return capfirst(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
 def _label(item):
     key = natural_key_of(item) or []
-    name = item["model"].split(".")[-1]
-    title = item["fields"].get("title") or " / ".join(str(part) for part in key[1:])
-    return f"{name}: {title}"
+    name = capfirst(item_model(item)._meta.verbose_name)
+    title = item["fields"].get(f"title_{DEFAULT}") or item["fields"].get("title")
+    return f"{name}: {title or ' / '.join(str(part) for part in key[1:])}"
 
 
 def _value(value):

@@ -52,11 +52,6 @@ def meeting_on(page):
 # `review_notice()` once it ended), so the page that should carry the "review it" link does
 # not: the notice shows on the next page loaded instead. Strict: once the notice is on its
 # page, this test passes and the mark must go.
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="review notice rendered one page late (RecordAdmin.written, cooperation/admin.py)",
-)
 def test_editor_change_waits_for_review_until_a_publisher_approves_it(
     browser, site, staff, screenshots
 ):
