@@ -215,7 +215,7 @@ LANGUAGES = [("en", "English"), ("az", "Azərbaycan dili"), ("ru", "Русски
 # The project's catalogue (`makemessages`), then Azerbaijani for the libraries that ship
 # none: django-countries' country names, django-simple-history's pages (kept by hand).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "libraries"]
-# English dates as DESIGN.md shows them ("15 December 2023"); az and ru use Django's.
+# English dates as the registry writes them ("15 December 2023"); az and ru use Django's.
 FORMAT_MODULE_PATH = ["config.formats"]
 
 # The records' own words (titles, summaries, names of bodies, places, topics, programmes)

@@ -1,4 +1,4 @@
-"""The filters of the public event list (/events/), as DESIGN.md names them.
+"""The filters of the public event list (/events/), as docs/architecture.md names them.
 
 Every choice a filter offers or accepts comes from published records only: querysets are
 callables evaluated per request, and reference records are looked up through their

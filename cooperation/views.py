@@ -1,4 +1,4 @@
-"""Public pages. Every view starts from published records only (DESIGN.md, Publication).
+"""Public pages. Every view starts from published records only (docs/architecture.md).
 
 The one exception is a preview: staff who may view a programme or visit in the admin see
 its page while it is still a draft, marked as such, and never cached (see `preview`).

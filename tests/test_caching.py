@@ -7,9 +7,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cooperation import registry_version
+from cooperation import records, registry_version
 from cooperation.models import Delegation, Status
-from cooperation.records import derived
 
 
 def test_page_carries_validators_and_revalidates(client, world):
@@ -84,12 +83,22 @@ def test_cached_list_forgets_an_unpublished_event_at_once(client, world):
     assert client.get("/events/published-visit/").status_code == 404
 
 
-def test_bulk_update_followed_by_search_refresh_invalidates(client, world):
+def test_a_script_writing_through_the_write_path_invalidates_search_and_pages(client, world):
     assert "Published working visit" in client.get("/events/", {"q": "published"}).text
-    Delegation.objects.filter(pk=world.published.pk).update(title="Quietly renamed")
-    derived.refresh([world.published.pk])
-    text = client.get("/events/", {"q": "published"}).text
-    assert "Quietly renamed" not in text and "Published working visit" not in text
+    world.published.title = "Quietly renamed"
+    records.save(world.published)
+    assert list(client.get("/events/", {"q": "published"}).context["events"]) == []
+    found = client.get("/events/", {"q": "quietly"}).context["events"]
+    assert [event.title for event in found] == ["Quietly renamed"]
+
+
+def test_editing_a_draft_leaves_public_validators_alone(client, world):
+    first = client.get("/events/")
+    world.draft.title = "Draft renamed"
+    records.save(world.draft)
+    again = client.get("/events/", HTTP_IF_NONE_MATCH=first.headers["ETag"])
+    assert again.status_code == 304
+    assert again.headers["ETag"] == first.headers["ETag"]
 
 
 def test_loaddata_invalidates_cached_pages(client, db):

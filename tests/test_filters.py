@@ -1,4 +1,4 @@
-"""The /events/ filters of DESIGN.md: combinable, shareable, and strict about bad input."""
+"""The /events/ filters (docs/architecture.md): combinable, shareable, strict about bad input."""
 
 import datetime as dt
 

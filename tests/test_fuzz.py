@@ -1,4 +1,4 @@
-"""No input of any kind produces a 500 (DESIGN.md, Public URLs): property-based tests.
+"""No input of any kind produces a 500 (docs/architecture.md): property-based tests.
 
 Arbitrary text, very long values, NUL and control characters, unusual Unicode, repeated
 and array-style parameters are thrown at every public URL and at each admin add form.
@@ -125,7 +125,7 @@ OK, BAD, EITHER = {200}, {400}, {200, 400}
 
 
 def expected_filter(name, value):
-    """The statuses DESIGN.md allows for `name=value` alone on /events/."""
+    """The statuses docs/architecture.md allows for `name=value` alone on /events/."""
     if "\x00" in value:
         return BAD
     stripped = value.strip()

@@ -87,17 +87,16 @@ class Change:
         if record.pk is not None:
             stored = model._base_manager.using(self.using).filter(pk=record.pk).first()
         if self.importing and raw:
-            key = (model, record.pk)
-            if key not in self.imported and has_history(model):
+            if has_history(model):
+                # Kept on the record until it is saved and has its key (see after_write).
                 before = None if stored is None else history_state(stored, self.using)
-                self.imported[key] = (before, self.reason)
+                record._imported_from = (before, self.reason)
             # The import writes the one historical row of the record (see finish()).
             record.skip_history_when_saving = True
         if stored is not None:
             self.note_before(stored)
-        else:
-            # A new part of a stored programme or visit: the owner's status as it stands.
-            self.note_owners(record)
+        # The programmes and visits it is becoming part of: their status as it stands.
+        self.note_owners(record)
 
     def note_before(self, stored):
         self.visits_before |= derived.visits_naming(stored, using=self.using)
@@ -119,6 +118,9 @@ class Change:
         if created and isinstance(record, OWNER_MODELS):
             # Made in this block: it had no status before.
             self.status_before.setdefault(key, None)
+        imported = record.__dict__.pop("_imported_from", None)
+        if imported is not None:
+            self.imported.setdefault(key, imported)
         self.saved[key] = record
 
     def before_delete(self, record):

@@ -1,7 +1,7 @@
 """Every public page type, as the HTML checker and the browser tests visit them.
 
 Each entry is (name, URL, expected status). The URLs are the literal public ones of
-DESIGN.md, over the Baku fixture (`fixtures/baku_2023.json`).
+docs/architecture.md, over the Baku fixture (`fixtures/baku_2023.json`).
 """
 
 EVENT_URL = "/events/russian-prosecutors-working-visit-baku-2023/"
