@@ -9,6 +9,7 @@ the languages explicitly, for what must not depend on the active language (the s
 text, the history) and for pages that say when they fall back.
 """
 
+import functools
 import unicodedata
 
 from django.db.models import F, Value
@@ -92,12 +93,18 @@ def fold(text):
     compares the folded words, PostgreSQL builds its vector from them (its text search
     configuration unaccents what is read from the columns directly, to the same result).
     """
-    folded = []
-    for char in unicodedata.normalize("NFC", text.casefold()):
-        if char in KEPT_LETTERS:
-            folded.append(char)
-            continue
-        folded.extend(
-            part for part in unicodedata.normalize("NFKD", char) if not unicodedata.combining(part)
-        )
-    return "".join(folded).translate(PLAIN_LETTERS)
+    text = unicodedata.normalize("NFC", text.casefold())
+    if not text.isascii():
+        # Character by character, each decomposed once per process (a search text is
+        # long, its alphabet short).
+        text = "".join(map(_folded_character, text))
+    return text.translate(PLAIN_LETTERS)
+
+
+@functools.lru_cache(maxsize=8192)
+def _folded_character(char):
+    if char in KEPT_LETTERS:
+        return char
+    return "".join(
+        part for part in unicodedata.normalize("NFKD", char) if not unicodedata.combining(part)
+    )

@@ -356,6 +356,68 @@ def test_editor_cannot_approve_a_change(login, world):
     assert reload(world.published).title == "Published working visit"
 
 
+@pytest.mark.parametrize(
+    ("role", "sees", "decides"),
+    [
+        ("editor", 200, 403),
+        ("publisher", 200, 302),
+        ("superuser", 200, 302),
+        # Staff without a role may not view visits: no page, no decision.
+        ("staff", 404, 404),
+    ],
+)
+def test_who_sees_and_who_decides_a_change_waiting_for_review(login, world, role, sees, decides):
+    editor = login("editor")
+    url = admin_url(Delegation, "change", world.published.pk)
+    editor.post(url, {**change_page_data(editor.get(url)), "title_en": "Corrected title"})
+    review = admin_url(Delegation, "review", world.published.pk)
+    client = login(role)
+
+    assert client.get(review).status_code == sees
+    assert client.post(review, {"decision": "approve"}).status_code == decides
+    approved = decides == 302
+    assert (reload(world.published).title == "Corrected title") is approved
+    state = Revision.State.APPROVED if approved else Revision.State.PENDING
+    assert Revision.objects.get(delegation=world.published).state == state
+
+
+def test_anonymous_review_request_is_sent_to_sign_in(client, world):
+    response = client.get(admin_url(Delegation, "review", world.published.pk))
+
+    assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_an_editor_change_to_a_published_programme_waits_for_review(login, world, client):
+    ProgramCitation.objects.create(
+        program=world.program, source=Source.objects.get(url="https://example.org/report")
+    )
+    editor = login("editor")
+    url = admin_url(CooperationProgram, "change", world.program.pk)
+
+    editor.post(url, {**change_page_data(editor.get(url)), "title_en": "Renamed programme"})
+
+    assert reload(world.program).title == "Cooperation Program 2021-2023"
+    assert Revision.objects.get(program=world.program).state == Revision.State.PENDING
+    client.logout()
+    assert "Renamed programme" not in client.get("/programs/program-2021-2023/").text
+
+
+def test_editor_edits_build_on_the_change_waiting_for_review(login, world):
+    editor = login("editor")
+    url = admin_url(Delegation, "change", world.published.pk)
+    editor.post(url, {**change_page_data(editor.get(url)), "title_en": "Corrected title"})
+
+    # The second edit starts from the form as the first one left it.
+    editor.post(url, {**change_page_data(editor.get(url)), "summary_en": "A new summary."})
+
+    login("publisher").post(
+        admin_url(Delegation, "review", world.published.pk), {"decision": "approve"}
+    )
+    visit = reload(world.published)
+    assert (visit.title, visit.summary) == ("Corrected title", "A new summary.")
+    assert Revision.objects.count() == 1
+
+
 def test_rejected_change_leaves_the_public_version(login, world):
     editor = login("editor")
     url = admin_url(Delegation, "change", world.published.pk)
