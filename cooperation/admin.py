@@ -61,6 +61,7 @@ from .models import (
     ProgramCitation,
     ProgramSignatory,
     PublishableModel,
+    Revision,
     SiteVisit,
     SiteVisitCitation,
     Source,
@@ -1295,3 +1296,36 @@ class SiteVisitAdmin(ActivityAdmin):
     autocomplete_fields = ("delegation", "place")
     fields = ("delegation", ("title", "slug"), ("date", "order"), "place", "summary", TIMESTAMPS)
     inlines = (SiteVisitCitationInline,)
+
+
+# --- Changes waiting for review -----------------------------------------------------------
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    """Every change kept for review, newest first; each opens its record's review page.
+    Written only by the write path (cooperation/records/revisions.py), never by hand."""
+
+    list_display = ("record_link", "created_by", "updated_at", "state", "decided_by")
+    list_filter = ("state",)
+    list_select_related = ("delegation", "program", "created_by", "decided_by")
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    @admin.display(description=gettext_lazy("record"))
+    def record_link(self, obj):
+        record = obj.record
+        opts = record._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_review", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, record)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

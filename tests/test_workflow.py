@@ -381,6 +381,18 @@ def test_who_sees_and_who_decides_a_change_waiting_for_review(login, world, role
     assert Revision.objects.get(delegation=world.published).state == state
 
 
+def test_changes_waiting_for_review_are_listed_for_staff_and_written_by_none(login, world):
+    editor = login("editor")
+    url = admin_url(Delegation, "change", world.published.pk)
+    editor.post(url, {**change_page_data(editor.get(url)), "title_en": "Corrected title"})
+
+    listing = login("publisher").get(admin_url(Revision, "changelist"))
+
+    review = admin_url(Delegation, "review", world.published.pk)
+    assert f'<a href="{review}">Published working visit</a>' in listing.text
+    assert login("editor").get(admin_url(Revision, "add")).status_code == 403
+
+
 def test_anonymous_review_request_is_sent_to_sign_in(client, world):
     response = client.get(admin_url(Delegation, "review", world.published.pk))
 
