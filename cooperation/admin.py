@@ -508,8 +508,8 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
     def written(self, request, view, owner=None, reason=None):
         """Run `view` (a function returning a response) as one change of the records.
 
-        A response that saved nothing (a form shown again with its errors, a page only
-        shown) is rendered inside the change and the change rolled back. A rule the change
+        A view that saved nothing (a form shown again with its errors, a page only shown)
+        has its page rendered inside the change, and the change rolled back. A rule the change
         breaks rolls it back and is said above the page it came from. The view's messages
         wait until the change is decided: a change kept for review was not "changed
         successfully", and a refused one was not either.
@@ -530,8 +530,12 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
                 using=router.db_for_write(self.model),
                 starting_from=starting_from,
             ) as block:
+                writes = block.writes
                 response = view()
-                if response.status_code != 302:
+                if block.writes == writes:
+                    # Nothing saved (a page shown, a form with errors): shown as the change
+                    # left it, then rolled back. A save answers with a redirect, or with a
+                    # page of its own in a popup.
                     if hasattr(response, "render"):
                         response.render()
                     block.discard()

@@ -589,3 +589,24 @@ def test_position_ending_before_it_starts_is_refused(admin_client, world):
         "The post cannot end before it starts."
     ]
     assert not Position.objects.exists()
+
+
+def test_a_record_added_in_a_popup_is_saved(admin_client, world):
+    # The "+" beside an autocomplete opens the add form in a popup, whose answer to a save is
+    # a page of its own rather than a redirect.
+    url = admin_url(Organization, "add") + "?_popup=1&_to_field=id"
+    response = admin_client.post(
+        url,
+        {
+            "name_en": "Prosecutor General's Office of Georgia",
+            "slug": "georgia-pgo",
+            "kind": Organization.Kind.PROSECUTION_SERVICE,
+            "country": "GE",
+            "_popup": "1",
+            "_to_field": "id",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "popup_response" in str(response.templates[0].name)
+    assert Organization.objects.filter(slug="georgia-pgo").exists()

@@ -73,6 +73,9 @@ class Change:
         # What the block did, once it ended: historical rows of an import, visits rebuilt.
         self.recorded = 0
         self.refreshed = 0
+        # How many saves and deletes the block has seen: a door tells by it whether what it
+        # ran wrote anything.
+        self.writes = 0
 
     def discard(self):
         """Roll back everything the block wrote (a form shown again with its errors, a
@@ -118,12 +121,14 @@ class Change:
         if created and isinstance(record, OWNER_MODELS):
             # Made in this block: it had no status before.
             self.status_before.setdefault(key, None)
+        self.writes += 1
         imported = record.__dict__.pop("_imported_from", None)
         if imported is not None:
             self.imported.setdefault(key, imported)
         self.saved[key] = record
 
     def before_delete(self, record):
+        self.writes += 1
         self.note_before(record)
         self.deleted[(type(record), record.pk)] = record
 
