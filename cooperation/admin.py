@@ -524,6 +524,22 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
             review_notice(request, owner, revision)
         request.held_messages = held = []
         try:
+            return self.written_from(request, view, owner, reason, starting_from, held)
+        except revisions.StaleRevision as error:
+            del request.held_messages
+            # The pending change cannot be shown or built on: the published version is,
+            # and a change made on top of the stale one is refused rather than lost.
+            for message in error.messages:
+                self.message_user(request, message, messages.ERROR)
+            if request.method != "GET":
+                return HttpResponseRedirect(request.get_full_path())
+            request.held_messages = held = []
+            return self.written_from(request, view, owner, reason, [], held)
+
+    def written_from(self, request, view, owner, reason, starting_from, held):
+        """`written()`, starting from the pending revisions of `starting_from`."""
+        user = request.user
+        try:
             with records.change(
                 user=user,
                 reason=reason,
@@ -539,6 +555,8 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
                     if hasattr(response, "render"):
                         response.render()
                     block.discard()
+        except revisions.StaleRevision:
+            raise
         except ValidationError as error:
             del request.held_messages
             for message in error.messages:

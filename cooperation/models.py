@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .history.records import RecordHistory
-from .languages import codes, every_language, fold, order_by_shown
+from .languages import DEFAULT, codes, every_language, fold, order_by_shown
 
 # Control characters a record's text may hold: tab, line feed and carriage return. Any other
 # (U+0000-U+001F, U+007F-U+009F) is refused: XML (the Atom feed, the sitemap) cannot carry
@@ -50,8 +50,12 @@ def control_character(text):
 def text_problems(record, exclude=()):
     """{field name: message} for the text fields of `record` that break the text rules."""
     problems = {}
+    names = {field.name for field in record._meta.concrete_fields}
     for field in record._meta.concrete_fields:
         if field.name in exclude or not isinstance(field, (models.CharField, models.TextField)):
+            continue
+        if f"{field.name}_{DEFAULT}" in names:
+            # A translated field: its language columns are checked, each named.
             continue
         value = getattr(record, field.attname)
         if not isinstance(value, str):

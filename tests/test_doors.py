@@ -25,7 +25,6 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.core.serializers.base import DeserializationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -489,13 +488,6 @@ def test_editor_change_to_a_meeting_of_a_published_visit_waits_for_a_publisher(
     assert reload(revision).state == Revision.State.APPROVED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DeserializationError,
-    reason="records/revisions.py apply() reads the pending revision by the natural keys it "
-    "was kept with; the source's new URL names no record, and the DeserializationError "
-    "reaches the admin (RecordAdmin.written and review_view catch ValidationError only)",
-)
 def test_pending_change_is_still_decided_on_after_a_source_it_cites_moves(login, world):
     url = admin_url(Delegation, "change", world.published.pk)
     editor = login("editor")

@@ -208,6 +208,12 @@ class Check:
             # Already reported when it fails: an unknown reference.
             with contextlib.suppress(Exception), transaction.atomic(using=self.using):
                 obj.save_deferred_fields(using=self.using)
+                # Now whole: what its references make of it (a loop of places through
+                # records further down) is checked again.
+                try:
+                    obj.object.full_clean()
+                except ValidationError as error:
+                    problems.append(f"{where}: {validation_messages(error)}")
         for where, owner in self.owners:
             for problem in rules.owner_problems(owner, self.using):
                 problems.append(f"{where}: {problem}")

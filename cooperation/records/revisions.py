@@ -14,9 +14,12 @@ import json
 
 from django.apps import apps
 from django.core import serializers
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
+from django.core.serializers.base import DeserializationError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from cooperation.fixture_records import natural_key_of
 from cooperation.languages import DEFAULT
@@ -110,9 +113,29 @@ def identity(model_label, key):
     return (model_label.lower(), tuple(key[1:]))
 
 
+class StaleRevision(ValidationError):
+    """A pending revision that names a record which has since changed its key or gone."""
+
+
 def apply(owner, content, using="default"):
     """Write `content` (a serialised graph) over `owner`'s rows: the owner's own fields but
-    its publication, its parts added, changed or removed to match."""
+    its publication, its parts added, changed or removed to match. Raises StaleRevision,
+    having written nothing, when the revision names a record that is no longer there as it
+    names it (a source whose address changed, a person deleted)."""
+    try:
+        with transaction.atomic(using=using):
+            _apply(owner, content, using)
+    except (DeserializationError, ObjectDoesNotExist, DatabaseError, ValueError) as error:
+        raise StaleRevision(
+            _(
+                "The change waiting for review names a record that has changed or gone "
+                "since (%(error)s): reject it, then make the change again."
+            )
+            % {"error": error}
+        ) from error
+
+
+def _apply(owner, content, using):
     data = json.loads(content)
     wanted = {identity(item["model"], natural_key_of(item) or []) for item in data[1:]}
     current = graph(owner, using)[1:]
