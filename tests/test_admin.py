@@ -31,8 +31,13 @@ from cooperation.models import (
 )
 from cooperation.records.rules import FROM_REVIEW
 
+# The records' admins; the list of changes waiting for review is none (tests/test_workflow.py).
 COOPERATION_ADMINS = sorted(
-    (model for model in admin.site._registry if model._meta.app_label == "cooperation"),
+    (
+        model
+        for model in admin.site._registry
+        if model._meta.app_label == "cooperation" and model._meta.model_name != "revision"
+    ),
     key=lambda model: model._meta.model_name,
 )
 
