@@ -280,27 +280,27 @@ def save(record, user=None, reason=None, using=DEFAULT_DB_ALIAS):
     return block
 
 
-def submit_for_review(record, user=None, using=DEFAULT_DB_ALIAS):
-    with change(user=user, reason="Submitted for review", using=using) as block:
-        record.submit_for_review()
+def _step(record, user, reason, using, take):
+    """Take one step of the workflow (`take(record)` sets the fields) and save."""
+    with change(user=user, reason=reason, using=using) as block:
+        take(record)
         record.save(using=using)
     return block
+
+
+def submit_for_review(record, user=None, using=DEFAULT_DB_ALIAS):
+    return _step(record, user, "Submitted for review", using, lambda r: r.submit_for_review())
 
 
 def publish(record, user=None, when=None, using=DEFAULT_DB_ALIAS):
     """Publish a record in review; the rules refuse a draft, a record citing no source, and
     a user who may not publish."""
-    with change(user=user, reason="Published", using=using) as block:
-        record.publish(_account(user), when or publication_time())
-        record.save(using=using)
-    return block
+    stamp = when or publication_time()
+    return _step(record, user, "Published", using, lambda r: r.publish(_account(user), stamp))
 
 
 def return_to_draft(record, user=None, using=DEFAULT_DB_ALIAS):
-    with change(user=user, reason="Returned to draft", using=using) as block:
-        record.return_to_draft()
-        record.save(using=using)
-    return block
+    return _step(record, user, "Returned to draft", using, lambda r: r.return_to_draft())
 
 
 def delete(*records, user=None, using=DEFAULT_DB_ALIAS):
