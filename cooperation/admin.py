@@ -45,6 +45,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from . import records
 from .languages import in_every_language
 from .models import (
+    PUBLICATION_FIELDS,
     SEARCH_FIELDS,
     CooperationProgram,
     Delegation,
@@ -416,9 +417,8 @@ class PersonNameInline(admin.TabularInline):
     extra = 1
 
 
-# A revert restores what a record says. Whether it is public stays as it is: that changes
-# through the workflow, or on the form by someone who may publish.
-PUBLICATION_FIELDS = ("status", "published_at", "published_by")
+# A revert restores what a record says. Whether it is public stays as it is
+# (PUBLICATION_FIELDS): that changes through the workflow, or on the form by a publisher.
 
 
 def pk_or_404(field, value):
@@ -1034,7 +1034,7 @@ class CooperationProgramAdmin(PublishableAdmin, TranslationAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "parties", ("start_year", "end_year"), "summary")}),
         (gettext_lazy("Signing"), {"fields": ("signed_on", "signed_at")}),
-        (PUBLICATION, {"fields": ("status", "published_at", "published_by", *TIMESTAMPS)}),
+        (PUBLICATION, {"fields": (*PUBLICATION_FIELDS, *TIMESTAMPS)}),
     )
     inlines = (ProgramSignatoryInline, ProgramCitationInline)
 
@@ -1197,7 +1197,7 @@ class DelegationAdmin(PublishableAdmin, TranslationAdmin):
                 )
             },
         ),
-        (PUBLICATION, {"fields": ("status", "published_at", "published_by", *TIMESTAMPS)}),
+        (PUBLICATION, {"fields": (*PUBLICATION_FIELDS, *TIMESTAMPS)}),
     )
     inlines = (
         DelegationMemberInline,

@@ -245,10 +245,9 @@ def forget_when_empty(using="default", **kwargs):
                     cursor.execute(f"DELETE FROM {table}")
 
 
-def rebuild(using="default", after=None, counts=True):
+def rebuild(using="default", after=None):
     """Rebuild every row, or the rows of the visits numbered above `after` (new ones), and
-    count each term's visits again (`counts=False` only for the migration that comes before
-    the count table).
+    count each term's visits again.
 
     Returns the number of rows written.
     """
@@ -269,10 +268,9 @@ def rebuild(using="default", after=None, counts=True):
         if empty:
             for statement in INDEXES.values():
                 cursor.execute(statement)
-        if counts:
-            # Counted again whole: one GROUP BY over the index (1.6 s at a million visits).
-            cursor.execute(f"DELETE FROM {COUNT_TABLE}")
-            cursor.execute(COUNT_ALL)
+        # Counted again whole: one GROUP BY over the index (1.6 s at a million visits).
+        cursor.execute(f"DELETE FROM {COUNT_TABLE}")
+        cursor.execute(COUNT_ALL)
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {TABLE}")
     registry_version.bump(using)

@@ -176,6 +176,11 @@ class PublishableQuerySet(SlugQuerySet):
         return self.filter(status=Status.PUBLISHED)
 
 
+# Whether and since when a record is public, and who decided it: fields the workflow's steps
+# set, never a revert or a change waiting for review.
+PUBLICATION_FIELDS = ("status", "published_at", "published_by")
+
+
 class PublishableModel(SluggedModel):
     # No index of its own: the visits table's composite indexes start with status, and
     # programmes are few.

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from cooperation import registry_version
 from cooperation.history.records import has_history, history_state, one_row_per_record
 from cooperation.history.records import record_change as record_history
-from cooperation.models import Delegation, Status, publication_time
+from cooperation.models import PUBLICATION_FIELDS, Delegation, Status, publication_time
 
 from . import derived, rules
 from .owners import OWNER_MODELS, owners_of, public_owner_ids
@@ -316,7 +316,7 @@ def revert(record, version, user=None, using=DEFAULT_DB_ALIAS):
     inline records keep histories of their own). Its publication stays as it is: that
     changes through the workflow. The rules hold as for any edit."""
     restored = version.instance
-    for name in ("status", "published_at", "published_by"):
+    for name in PUBLICATION_FIELDS:
         if hasattr(record, name):
             attname = record._meta.get_field(name).attname
             setattr(restored, attname, getattr(record, attname))

@@ -23,12 +23,9 @@ from django.utils.translation import gettext as _
 
 from cooperation.fixture_records import natural_key_of
 from cooperation.languages import DEFAULT
-from cooperation.models import CooperationProgram, Delegation, Revision
+from cooperation.models import PUBLICATION_FIELDS, CooperationProgram, Delegation, Revision
 
 from .owners import load
-
-# The owner's publication is its own, never a revision's.
-PUBLICATION_FIELDS = ("status", "published_at", "published_by")
 
 
 def graph(owner, using="default"):
