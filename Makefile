@@ -94,7 +94,10 @@ check: .venv
 		DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		$(MANAGE) check --deploy --fail-level WARNING
 
-test: install lint check test-sqlite test-postgres
+# The SQLite and PostgreSQL runs go side by side (tests/both_databases.sh): each is mostly
+# one busy process, and the machine has two cores.
+test: install lint check
+	@MAKE="$(MAKE)" bash tests/both_databases.sh
 
 # DATABASE_URL unset: the settings' default SQLite; pytest-django makes its own test database.
 test-sqlite: install

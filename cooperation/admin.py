@@ -1074,23 +1074,35 @@ class ActivityInline(ValidLookupAutocomplete, TranslationStackedInline):
 
 class MeetingInline(ActivityInline):
     model = Meeting
-    fields = (("title", "slug"), ("date", "order"), ("place", "host_organization"), "summary")
-    autocomplete_fields = ("place", "host_organization")
+    fields = (
+        ("title", "slug"),
+        ("date", "end_date", "order"),
+        ("place", "online", "host_organization"),
+        "topics",
+        "summary",
+    )
+    autocomplete_fields = ("place", "host_organization", "topics")
     # Participants cannot nest inside this inline; they are edited on the meeting's page.
     show_change_link = True
 
 
 class WorkshopInline(ActivityInline):
     model = Workshop
-    fields = (("title", "slug"), ("date", "order"), "place", "topics", "summary")
+    fields = (
+        ("title", "slug"),
+        ("date", "end_date", "order"),
+        ("place", "online"),
+        "topics",
+        "summary",
+    )
     autocomplete_fields = ("place", "topics")
     show_change_link = True
 
 
 class SiteVisitInline(ActivityInline):
     model = SiteVisit
-    fields = (("title", "slug"), ("date", "order"), "place", "summary")
-    autocomplete_fields = ("place",)
+    fields = (("title", "slug"), ("date", "end_date", "order"), "place", "topics", "summary")
+    autocomplete_fields = ("place", "topics")
     show_change_link = True
 
 
@@ -1176,7 +1188,13 @@ class DelegationAdmin(PublishableAdmin, TranslationAdmin):
     )
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("sending_organization", "host_organization", "program", "location")
+    autocomplete_fields = (
+        "sending_organization",
+        "host_organization",
+        "program",
+        "location",
+        "topics",
+    )
     readonly_fields = TIMESTAMPS
     save_on_top = True
     fieldsets = (
@@ -1192,6 +1210,7 @@ class DelegationAdmin(PublishableAdmin, TranslationAdmin):
                     ("start_date", "end_date"),
                     "date_basis",
                     "location",
+                    "topics",
                     "purpose",
                     "summary",
                 )
@@ -1285,12 +1304,13 @@ class MeetingAdmin(ActivityAdmin):
     list_display = ("title", "delegation", "date", "place", "host_organization")
     list_select_related = ("delegation", "place", "host_organization")
     search_fields = (*ActivityAdmin.search_fields, *in_every_language("host_organization__name"))
-    autocomplete_fields = ("delegation", "place", "host_organization")
+    autocomplete_fields = ("delegation", "place", "host_organization", "topics")
     fields = (
         "delegation",
         ("title", "slug"),
-        ("date", "order"),
-        ("place", "host_organization"),
+        ("date", "end_date", "order"),
+        ("place", "online", "host_organization"),
+        "topics",
         "summary",
         TIMESTAMPS,
     )
@@ -1304,8 +1324,8 @@ class WorkshopAdmin(ActivityAdmin):
     fields = (
         "delegation",
         ("title", "slug"),
-        ("date", "order"),
-        "place",
+        ("date", "end_date", "order"),
+        ("place", "online"),
         "topics",
         "summary",
         TIMESTAMPS,
@@ -1315,8 +1335,16 @@ class WorkshopAdmin(ActivityAdmin):
 
 @admin.register(SiteVisit)
 class SiteVisitAdmin(ActivityAdmin):
-    autocomplete_fields = ("delegation", "place")
-    fields = ("delegation", ("title", "slug"), ("date", "order"), "place", "summary", TIMESTAMPS)
+    autocomplete_fields = ("delegation", "place", "topics")
+    fields = (
+        "delegation",
+        ("title", "slug"),
+        ("date", "end_date", "order"),
+        "place",
+        "topics",
+        "summary",
+        TIMESTAMPS,
+    )
     inlines = (SiteVisitCitationInline,)
 
 

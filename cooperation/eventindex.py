@@ -1,18 +1,12 @@
 """The event index: what each published visit concerns, one row per (visit, term).
 
-A term names one thing a visit can be filtered by:
+A term names one thing a visit involves, as cooperation/involvement.py defines it: a
+filter's prefix and a value. `o:<id>` an organization, `p:<id>` a person, `c:<code>` a
+country on any side, `f:<code>` the sending side's country, `h:<code>` the host side's,
+`l:<id>` a place (with every place holding it: Baku's visits are Azerbaijan's), `t:<id>` a
+topic (with every broader topic), `g:<id>` its programme, `v:<type>` its type of visit.
 
-    o:<id>   an organization that sent or hosted it, hosted one of its meetings or took part
-             in one (Delegation.objects.involving_organization)
-    p:<id>   a person in the delegation or in one of its meetings (involving_person)
-    c:<code> the country of the sending or host organization (in_country)
-    l:<id>   its location, or a place of one of its activities, or any place holding one
-             of those (at_place: Baku includes the museums in it)
-    t:<id>   a topic of one of its workshops, or any broader topic above it (for_topic)
-    g:<id>   its programme
-    v:<type> its type of visit
-
-Why: those filters follow to-many paths (meetings, participants, workshop topics) or trees
+Why: those filters follow to-many paths (meetings, participants, activities' topics) or trees
 (places, topics). At a million visits, answering "the 20 newest visits involving X" and
 "how many" by walking visits and probing those paths costs hundreds of milliseconds. Each
 row here carries the visit's date, and the index on (term, start_date, delegation) holds
@@ -26,16 +20,17 @@ visits themselves through `.published()`.
 Derived data like the search text: cooperation/records/derived.py rebuilds a visit's rows
 wherever its search text is rebuilt (every write through cooperation/records/, the
 refresh_search command, a restore, the synthetic-archive generator), and deleting a visit
-deletes them. The SQL below is the one definition of each term, on SQLite and PostgreSQL;
-tests/test_eventindex.py checks it against the relational filters of the models.
+deletes them. The rows are written by one INSERT … SELECT that Django compiles from the
+involvement paths, on SQLite and PostgreSQL alike; tests/test_eventindex.py checks them
+against `Delegation.objects.involving()`.
 """
 
 from django.db import connections, models, transaction
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 
-from . import registry_version
-from .models import Delegation, EventTerm, EventTermCount
+from . import involvement, registry_version
+from .models import Delegation, EventTerm, EventTermCount, Status
 
 TABLE = EventTerm._meta.db_table
 COUNT_TABLE = EventTermCount._meta.db_table
@@ -73,87 +68,40 @@ INSERT INTO {COUNT_TABLE} (term, events) VALUES (%s, %s)
 ON CONFLICT (term) DO UPDATE SET events = {COUNT_TABLE}.events + excluded.events
 """
 
-# The visits whose rows are built: published ones, narrowed by {only}.
-BUILD = """
-INSERT INTO {table} (delegation_id, term, start_date)
-WITH RECURSIVE
-place_up(id, ancestor) AS (
-    SELECT id, id FROM cooperation_place
-    UNION
-    SELECT up.id, p.parent_id FROM place_up up
-    JOIN cooperation_place p ON p.id = up.ancestor WHERE p.parent_id IS NOT NULL
-),
-topic_up(id, ancestor) AS (
-    SELECT id, id FROM cooperation_topic
-    UNION
-    SELECT up.id, t.parent_id FROM topic_up up
-    JOIN cooperation_topic t ON t.id = up.ancestor WHERE t.parent_id IS NOT NULL
-),
-d AS (
-    SELECT id, start_date, sending_organization_id, host_organization_id, location_id,
-           program_id, visit_type
-    FROM cooperation_delegation WHERE status = 'published' {only}
-),
-activity_place(delegation_id, place_id) AS (
-    SELECT m.delegation_id, m.place_id FROM d JOIN cooperation_meeting m ON m.delegation_id = d.id
-    UNION ALL
-    SELECT w.delegation_id, w.place_id FROM d JOIN cooperation_workshop w ON w.delegation_id = d.id
-    UNION ALL
-    SELECT s.delegation_id, s.place_id FROM d JOIN cooperation_sitevisit s ON s.delegation_id = d.id
-),
-participant(delegation_id, person_id, organization_id) AS (
-    SELECT m.delegation_id, mp.person_id, mp.organization_id
-    FROM d JOIN cooperation_meeting m ON m.delegation_id = d.id
-    JOIN cooperation_meetingparticipant mp ON mp.meeting_id = m.id
-),
-refs(delegation_id, term) AS (
-    SELECT id, 'o:' || sending_organization_id FROM d
-    UNION ALL SELECT id, 'o:' || host_organization_id FROM d
-    UNION ALL SELECT m.delegation_id, 'o:' || m.host_organization_id
-        FROM d JOIN cooperation_meeting m ON m.delegation_id = d.id
-        WHERE m.host_organization_id IS NOT NULL
-    UNION ALL SELECT delegation_id, 'o:' || organization_id FROM participant
-        WHERE organization_id IS NOT NULL
-    UNION ALL SELECT delegation_id, 'p:' || person_id FROM participant
-        WHERE person_id IS NOT NULL
-    UNION ALL SELECT dm.delegation_id, 'p:' || dm.person_id
-        FROM d JOIN cooperation_delegationmember dm ON dm.delegation_id = d.id
-    UNION ALL SELECT d.id, 'c:' || o.country
-        FROM d JOIN cooperation_organization o ON o.id = d.sending_organization_id
-        WHERE o.country <> ''
-    UNION ALL SELECT d.id, 'c:' || o.country
-        FROM d JOIN cooperation_organization o ON o.id = d.host_organization_id
-        WHERE o.country <> ''
-    UNION ALL SELECT d.id, 'l:' || up.ancestor FROM d JOIN place_up up ON up.id = d.location_id
-    UNION ALL SELECT a.delegation_id, 'l:' || up.ancestor
-        FROM activity_place a JOIN place_up up ON up.id = a.place_id
-    UNION ALL SELECT w.delegation_id, 't:' || up.ancestor
-        FROM d JOIN cooperation_workshop w ON w.delegation_id = d.id
-        JOIN cooperation_workshop_topics wt ON wt.workshop_id = w.id
-        JOIN topic_up up ON up.id = wt.topic_id
-    UNION ALL SELECT id, 'g:' || program_id FROM d WHERE program_id IS NOT NULL
-    UNION ALL SELECT id, 'v:' || visit_type FROM d
-)
-SELECT DISTINCT refs.delegation_id, refs.term, d.start_date
-FROM refs JOIN d ON d.id = refs.delegation_id
-"""
+
+def _rows(visits):
+    """A queryset of (visit, term, date) for each published visit of `visits` and each
+    thing it involves, as involvement.KINDS defines it: one SELECT per path, joined
+    with UNION ALL."""
+    published = visits.filter(status=Status.PUBLISHED).order_by()
+    parts = []
+    for name, (prefix, paths) in involvement.KINDS.items():
+        for path in paths:
+            value = Cast(F(path), models.CharField())
+            rows = published.filter(**{f"{path}__isnull": False})
+            if name not in IDENTIFIED:
+                rows = rows.exclude(**{path: ""})
+            parts.append(
+                rows.values(
+                    row_visit=F("pk"),
+                    row_term=Concat(Value(prefix + ":"), value, output_field=models.CharField()),
+                    row_date=F("start_date"),
+                )
+            )
+    first, *others = parts
+    return first.union(*others, all=True)
+
+
+# The filters whose terms name a record by its id (the others name a code).
+IDENTIFIED = {"organization", "person", "place", "topic", "program"}
 
 # A visit at a time would be one statement per visit; a whole archive at once, one huge
 # statement. Refreshes go by this many visits.
 CHUNK = 500
 
 
-# The filters the index answers, with the prefix of their terms (the docstring above says
-# what each one covers).
-PREFIXES = {
-    "organization": "o",
-    "person": "p",
-    "country": "c",
-    "place": "l",
-    "topic": "t",
-    "program": "g",
-    "visit_type": "v",
-}
+# The filters the index answers, with the prefix of their terms.
+PREFIXES = {name: prefix for name, (prefix, paths) in involvement.KINDS.items()}
 
 
 def term(name, value):
@@ -175,9 +123,14 @@ def having_visits(queryset, name):
     return queryset.filter(Exists(EventTermCount.objects.filter(term=term_of(name))))
 
 
-def build(cursor, only="", params=()):
-    """Write the rows of the published visits that `only` (SQL on `id`) narrows down to."""
-    cursor.execute(BUILD.format(table=TABLE, only=only), params)
+def build(cursor, visits):
+    """Write the rows of the published visits of `visits` (a queryset)."""
+    sql, params = _rows(visits.using(cursor.db.alias)).query.sql_with_params()
+    cursor.execute(
+        f"INSERT INTO {TABLE} (delegation_id, term, start_date) "
+        f"SELECT DISTINCT row_visit, row_term, row_date FROM ({sql}) rows",
+        params,
+    )
     return cursor.rowcount
 
 
@@ -201,7 +154,7 @@ def _rewrite(ids, using, rebuild_rows):
             cursor.execute(f"DELETE FROM {TABLE} WHERE delegation_id IN ({marks})", chunk)
             after = {}
             if rebuild_rows:
-                build(cursor, f"AND id IN ({marks})", chunk)
+                build(cursor, Delegation.objects.filter(pk__in=chunk))
                 after = _terms_of(cursor, marks, chunk)
             _add_to_counts(cursor, {t: after.get(t, 0) - before.get(t, 0) for t in before | after})
 
@@ -253,18 +206,18 @@ def rebuild(using="default", after=None):
     """
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cursor:
+        visits = Delegation.objects.all()
         if after is None:
             cursor.execute(f"DELETE FROM {TABLE}")
-            only, params = "", []
         else:
             cursor.execute(f"DELETE FROM {TABLE} WHERE delegation_id > %s", [after])
-            only, params = "AND id > %s", [after]
+            visits = visits.filter(pk__gt=after)
         cursor.execute(f"SELECT 1 FROM {TABLE} LIMIT 1")
         empty = cursor.fetchone() is None
         if empty:
             for name in INDEXES:
                 cursor.execute(f"DROP INDEX {name}")
-        written = build(cursor, only, params)
+        written = build(cursor, visits)
         if empty:
             for statement in INDEXES.values():
                 cursor.execute(statement)

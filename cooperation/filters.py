@@ -120,9 +120,9 @@ class EventFilterForm(forms.Form):
 
 
 def public_topics(request):
-    # Topic.objects.public() (workshop topics of published visits and the topics above
-    # them) is exactly the topics with visits in the event index; asking the index's
-    # counts is a probe per topic instead of a walk through every workshop.
+    # Topic.objects.public() (topics of published visits and their activities, and the
+    # topics above them) is exactly the topics with visits in the event index; asking the
+    # index's counts is a probe per topic instead of a walk through every activity.
     return eventindex.having_visits(Topic.objects.all(), "topic")
 
 
@@ -151,8 +151,22 @@ class EventFilter(django_filters.FilterSet):
         method="filter_indexed",
         widget=text_input(_("organization identifier")),
     )
+    # Any country that took part, on any side (involvement.py); the next two give the
+    # direction: where the delegation came from, where it went.
     country = CountryFilter(
         label=_("Country"),
+        method="filter_indexed",
+        max_length=10,
+        widget=text_input(_("e.g. AZ")),
+    )
+    from_country = CountryFilter(
+        label=_("Delegation from"),
+        method="filter_indexed",
+        max_length=10,
+        widget=text_input(_("e.g. RU")),
+    )
+    to_country = CountryFilter(
+        label=_("Hosted in"),
         method="filter_indexed",
         max_length=10,
         widget=text_input(_("e.g. AZ")),

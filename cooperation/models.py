@@ -15,14 +15,16 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connections, models
-from django.db.models import Exists, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, F, Func, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from . import involvement
 from .history.records import RecordHistory
+from .involvement import TREE_DEPTH
 from .languages import DEFAULT, codes, every_language, fold, order_by_shown
 
 # Control characters a record's text may hold: tab, line feed and carriage return. Any other
@@ -244,11 +246,8 @@ def published_needs_date(name):
 
 # --- Reference records --------------------------------------------------------------------
 
-# How deep `Place.parent` and `Topic.parent` chains are followed when a place is asked for
-# "with every place inside it" (country > city > district > building > room), or a topic
-# with its narrower topics. A fixed depth keeps the lookup to one query with a handful of
-# joins instead of a recursive walk.
-PLACE_DEPTH = 4
+# How deep `Place.parent` and `Topic.parent` chains go (cooperation/involvement.py).
+PLACE_DEPTH = TREE_DEPTH
 
 
 def within_tree(prefix, node, self_prefix=False):
@@ -276,31 +275,54 @@ class TreeNode(models.Model):
     def clean(self):
         super().clean()
         # Followed by id: a parent that names no record is its field's error, not this one.
-        parents = type(self)._base_manager.values_list("parent_id", flat=True)
+        records = type(self)._base_manager
+        parents = records.values_list("parent_id", flat=True)
         parent_id = self.parent_id
-        seen = set()
-        while parent_id is not None and parent_id not in seen:
+        above = []
+        while parent_id is not None and parent_id not in above:
             if self.pk is not None and parent_id == self.pk:
                 raise ValidationError(
                     {"parent": _("%(record)s cannot be inside itself.") % {"record": self}}
                 )
-            seen.add(parent_id)
+            above.append(parent_id)
             parent_id = parents.filter(pk=parent_id).first()
+        # Searches and filters follow a fixed number of parents (involvement.TREE_DEPTH).
+        below = 0
+        level = [self.pk] if self.pk is not None else []
+        while level and below <= TREE_DEPTH:
+            level = list(records.filter(parent__in=level).values_list("pk", flat=True))
+            below += bool(level)
+        if len(above) + below > TREE_DEPTH:
+            raise ValidationError(
+                {
+                    "parent": _(
+                        "Records nest at most %(levels)d levels deep; here they would nest "
+                        "%(depth)d."
+                    )
+                    % {"levels": TREE_DEPTH + 1, "depth": len(above) + below + 1}
+                }
+            )
 
 
 def published_events():
     return Delegation.objects.published()
 
 
+def involved_in_published(kind):
+    """Q for records that a published visit involves as `kind` (involvement.py): each path
+    asked on its own, so each uses its own index."""
+    found = Q()
+    for path in involvement.KINDS[kind][1]:
+        found |= Q(pk__in=published_events().filter(**{path + "__isnull": False}).values(path))
+    return found
+
+
 class OrganizationQuerySet(SlugQuerySet):
     def public(self):
         """Bodies that take part in a published programme or visit."""
         ref = OuterRef("pk")
-        events = published_events()
         return self.filter(
-            Exists(events.filter(Q(sending_organization=ref) | Q(host_organization=ref)))
-            | Exists(events.filter(meetings__host_organization=ref))
-            | Exists(events.filter(meetings__participants__organization=ref))
+            involved_in_published("organization")
             | Exists(CooperationProgram.objects.published().filter(parties=ref))
             | Exists(CooperationProgram.objects.published().filter(signatories__organization=ref))
         )
@@ -310,10 +332,8 @@ class PersonQuerySet(SlugQuerySet):
     def public(self):
         """People named in a published programme or visit."""
         ref = OuterRef("pk")
-        events = published_events()
         return self.filter(
-            Exists(events.filter(members__person=ref))
-            | Exists(events.filter(meetings__participants__person=ref))
+            involved_in_published("person")
             | Exists(CooperationProgram.objects.published().filter(signatories__person=ref))
         )
 
@@ -330,37 +350,20 @@ def used_or_above(used):
     return condition
 
 
-def any_of(queryset):
-    """A correlated "is there one?" that PostgreSQL answers per outer row with an index
-    lookup. EXISTS would be flattened into a semi-join that hashes every row of a large
-    table before the first answer; a LIMIT 1 scalar subquery is not.
-    """
-    return Subquery(queryset.values("pk")[:1])
-
-
 class PlaceQuerySet(SlugQuerySet):
     def public(self):
         """Places where a published visit or something in it happened, and places holding them."""
-        ref = OuterRef("pk")
-        published = Q(delegation__status=Status.PUBLISHED)
-        used = Place.objects.filter(
-            Exists(published_events().filter(location=ref))
-            | Exists(Meeting.objects.filter(published, place=ref))
-            | Exists(Workshop.objects.filter(published, place=ref))
-            | Exists(SiteVisit.objects.filter(published, place=ref))
-            | Exists(CooperationProgram.objects.published().filter(signed_at=ref))
+        signed_at = Place.objects.filter(
+            Exists(CooperationProgram.objects.published().filter(signed_at=OuterRef("pk")))
         )
-        return self.filter(used_or_above(used))
+        return self.filter(involved_in_published("place") | used_or_above(signed_at))
 
 
 class TopicQuerySet(SlugQuerySet):
     def public(self):
-        """Topics of a workshop held during a published visit, and the broader topics above."""
-        uses = Workshop.topics.through.objects.filter(
-            topic=OuterRef("pk"), workshop__delegation__status=Status.PUBLISHED
-        )
-        used = Topic.objects.annotate(use=any_of(uses)).filter(use__isnull=False)
-        return self.filter(used_or_above(used))
+        """Topics of a published visit or of anything during one, and the broader topics
+        above them."""
+        return self.filter(involved_in_published("topic"))
 
 
 class Organization(TreeNode, SluggedModel):
@@ -557,7 +560,8 @@ class Place(TreeNode, SluggedModel):
 
 
 class Topic(TreeNode, SluggedModel):
-    """A subject discussed at a workshop; topics nest (asset recovery under legal cooperation)."""
+    """A subject a visit, a meeting, a workshop or a site visit concerned; topics nest
+    (asset recovery under legal cooperation)."""
 
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -593,13 +597,25 @@ class SourceManager(models.Manager):
 class Source(TimeStampedModel):
     """A published document that records are built from, identified by its URL."""
 
-    title = models.CharField(max_length=500)
+    title = models.CharField(
+        max_length=500,
+        help_text=_("The headline as published, or a description where it is not known."),
+    )
+    title_is_descriptive = models.BooleanField(
+        default=False,
+        verbose_name=_("descriptive title"),
+        help_text=_("The title describes the source; its headline is not known."),
+    )
     publisher = models.CharField(
         max_length=255, help_text=_("Who published it, e.g. a news agency.")
     )
     url = models.URLField(max_length=500, unique=True, verbose_name=_("URL"))
     published_on = models.DateField(null=True, blank=True)
-    language = models.CharField(max_length=10, help_text=_("Language code, e.g. en, az, ru."))
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text=_("Language code, e.g. en, az, ru; empty when not stated."),
+    )
     supplied_by = models.ForeignKey(
         Organization,
         null=True,
@@ -763,46 +779,11 @@ class DelegationQuerySet(PublishableQuerySet):
             "sending_organization", "host_organization", "location", "program"
         ).defer(*SEARCH_FIELDS)
 
-    def involving_organization(self, organization):
-        """Visits an organization sent, hosted, or took part in through a meeting."""
-        ref = OuterRef("pk")
-        return self.filter(
-            Q(sending_organization=organization)
-            | Q(host_organization=organization)
-            | Exists(Meeting.objects.filter(delegation=ref, host_organization=organization))
-            | Exists(
-                MeetingParticipant.objects.filter(
-                    meeting__delegation=ref, organization=organization
-                )
-            )
-        )
-
-    def involving_person(self, person):
-        """Visits a person headed, joined, or took part in through a meeting."""
-        ref = OuterRef("pk")
-        return self.filter(
-            Exists(DelegationMember.objects.filter(delegation=ref, person=person))
-            | Exists(MeetingParticipant.objects.filter(meeting__delegation=ref, person=person))
-        )
-
-    # The place and topic filters first find the (few) places or topics concerned in their
-    # own small tables, then match visits by id: no chain of joins runs per visit.
-
-    def for_topic(self, topic):
-        """Visits with a workshop on the topic or on a narrower topic under it."""
-        topics = Topic.objects.filter(within_topic("pk", topic, self_prefix=True)).values("pk")
-        workshops = Workshop.objects.filter(topics__in=topics).values("delegation_id")
-        return self.filter(pk__in=workshops)
-
-    def at_place(self, place):
-        """Visits located at the place or anywhere inside it, or with an activity there."""
-        places = Place.objects.filter(within_place("pk", place, self_prefix=True)).values("pk")
-        return self.filter(
-            Q(location__in=places)
-            | Q(pk__in=Meeting.objects.filter(place__in=places).values("delegation_id"))
-            | Q(pk__in=Workshop.objects.filter(place__in=places).values("delegation_id"))
-            | Q(pk__in=SiteVisit.objects.filter(place__in=places).values("delegation_id"))
-        )
+    def involving(self, kind, value):
+        """Visits that involve `value` (a record, or a code for countries and types of
+        visit) as `kind`: one of involvement.KINDS, the one definition of what a visit
+        involves, which the event index (eventindex.py) holds for published visits."""
+        return self.filter(involvement.condition(self, kind, value))
 
     def search(self, text):
         """Visits whose words, or the names of the people, organizations, places and topics
@@ -863,6 +844,8 @@ class Delegation(PublishableModel):
         OFFICIAL = "official", _("Official visit")
         STUDY = "study", _("Study visit")
         CONFERENCE = "conference", _("Conference")
+        # The sources call it a visit and say no more: no type is guessed.
+        NOT_STATED = "not_stated", _("Visit (type not stated)")
 
     class DateBasis(models.TextChoices):
         # Sources often report a visit while it is under way without saying when it began;
@@ -900,6 +883,12 @@ class Delegation(PublishableModel):
     sources = models.ManyToManyField(
         Source, through="DelegationCitation", related_name="delegations"
     )
+    topics = models.ManyToManyField(
+        Topic,
+        blank=True,
+        related_name="delegations",
+        help_text=_("What the visit as a whole was about, as the sources say."),
+    )
 
     # What search matches: the visit's own words and the names of everything it involves,
     # casefolded. Derived data: never serialised, rebuilt by cooperation/records/derived.py.
@@ -908,8 +897,9 @@ class Delegation(PublishableModel):
     search_vector = SearchVectorField(null=True, editable=False, serialize=False)
 
     objects = DelegationQuerySet.as_manager()
-    # The search data is rebuilt from the records, so it is no part of a version.
-    history = RecordHistory(excluded_fields=SEARCH_FIELDS)
+    # The search data is rebuilt from the records, so it is no part of a version; each
+    # version keeps the topics the visit had then.
+    history = RecordHistory(excluded_fields=SEARCH_FIELDS, m2m_fields=["topics"])
 
     class Meta:
         ordering = ("-start_date", "-id")
@@ -1062,7 +1052,14 @@ class Activity(TimeStampedModel):
     slug = models.SlugField(max_length=120, db_index=False, help_text=_("Unique within the visit."))
     title = models.CharField(max_length=255)
     date = models.DateField(
-        null=True, blank=True, help_text=_("Leave empty when the sources do not give the date.")
+        null=True,
+        blank=True,
+        help_text=_("The day it took place, or began. Empty when the sources do not say."),
+    )
+    end_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("The last day, for an activity of more than one day."),
     )
     order = models.PositiveSmallIntegerField(
         default=0,
@@ -1099,9 +1096,20 @@ class Activity(TimeStampedModel):
                 visit = self.delegation if self.delegation_id else None
         except ObjectDoesNotExist:
             visit = None
-        problem = activity_date_problem(self.date, visit)
-        if problem:
-            raise ValidationError({"date": problem})
+        problems = {}
+        if self.end_date is not None:
+            if self.date is None:
+                problems["end_date"] = _("An activity with a last day needs its first day.")
+            elif self.end_date < self.date:
+                problems["end_date"] = _("An activity cannot end before it starts.")
+        for field in ("date", "end_date"):
+            problem = field not in problems and activity_date_problem(getattr(self, field), visit)
+            if problem:
+                problems[field] = problem
+        if getattr(self, "online", False) and getattr(self, "place_id", None):
+            problems["place"] = _("An activity held online has no place.")
+        if problems:
+            raise ValidationError(problems)
 
     @property
     def anchor(self):
@@ -1124,10 +1132,24 @@ def activity_date_problem(date, visit):
     return None
 
 
-def activity_constraints(name):
-    return [
+def activity_constraints(name, online=False):
+    constraints = [
         models.UniqueConstraint(fields=("delegation", "slug"), name=f"{name}_slug_unique"),
+        models.CheckConstraint(
+            condition=Q(end_date__isnull=True) | Q(date__isnull=False, end_date__gte=F("date")),
+            name=f"{name}_ends_after_start",
+            violation_error_message=_("An activity cannot end before it starts."),
+        ),
     ]
+    if online:
+        constraints.append(
+            models.CheckConstraint(
+                condition=Q(online=False) | Q(place__isnull=True),
+                name=f"{name}_online_has_no_place",
+                violation_error_message=_("An activity held online has no place."),
+            )
+        )
+    return constraints
 
 
 class Meeting(Activity):
@@ -1139,6 +1161,7 @@ class Meeting(Activity):
     place = models.ForeignKey(
         Place, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings"
     )
+    online = models.BooleanField(default=False, help_text=_("Held online: it has no place."))
     host_organization = models.ForeignKey(
         Organization,
         null=True,
@@ -1147,10 +1170,11 @@ class Meeting(Activity):
         related_name="meetings_hosted",
     )
     sources = models.ManyToManyField(Source, through="MeetingCitation", related_name="meetings")
-    history = RecordHistory()
+    topics = models.ManyToManyField(Topic, blank=True, related_name="meetings")
+    history = RecordHistory(m2m_fields=["topics"])
 
     class Meta(Activity.Meta):
-        constraints = activity_constraints("meeting")
+        constraints = activity_constraints("meeting", online=True)
 
 
 class MeetingParticipantManager(models.Manager):
@@ -1215,13 +1239,14 @@ class Workshop(Activity):
     place = models.ForeignKey(
         Place, null=True, blank=True, on_delete=models.PROTECT, related_name="workshops"
     )
-    topics = models.ManyToManyField(Topic, related_name="workshops")
+    online = models.BooleanField(default=False, help_text=_("Held online: it has no place."))
+    topics = models.ManyToManyField(Topic, blank=True, related_name="workshops")
     sources = models.ManyToManyField(Source, through="WorkshopCitation", related_name="workshops")
     # Each version keeps the topics the workshop had then.
     history = RecordHistory(m2m_fields=["topics"])
 
     class Meta(Activity.Meta):
-        constraints = activity_constraints("workshop")
+        constraints = activity_constraints("workshop", online=True)
 
 
 class SiteVisit(Activity):
@@ -1234,7 +1259,8 @@ class SiteVisit(Activity):
     sources = models.ManyToManyField(
         Source, through="SiteVisitCitation", related_name="site_visits"
     )
-    history = RecordHistory()
+    topics = models.ManyToManyField(Topic, blank=True, related_name="site_visits")
+    history = RecordHistory(m2m_fields=["topics"])
 
     class Meta(Activity.Meta):
         constraints = activity_constraints("site_visit")

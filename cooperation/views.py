@@ -43,7 +43,7 @@ from django.utils.translation import (
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from . import eventindex, feeds
+from . import eventindex, feeds, involvement
 from .caching import admin_prefixes
 from .filters import EventFilter
 from .languages import current, order_by_shown, shown
@@ -142,7 +142,7 @@ def active_filters(filterset):
         value = data.get(name)
         if name == "sort" or value in (None, ""):
             continue
-        if name == "country":
+        if name in ("country", "from_country", "to_country"):
             shown = countries.name(value)
         elif name == "visit_type":
             shown = Delegation.VisitType(value).label
@@ -511,7 +511,6 @@ def event_detail(request, slug):
                 queryset=MeetingCitation.objects.select_related("source"),
             ),
             Prefetch("workshops", queryset=Workshop.objects.select_related("place")),
-            Prefetch("workshops__topics", queryset=Topic.objects.order_by(order_by_shown("name"))),
             Prefetch(
                 "workshops__workshopcitation_set",
                 queryset=WorkshopCitation.objects.select_related("source"),
@@ -520,6 +519,11 @@ def event_detail(request, slug):
             Prefetch(
                 "site_visits__sitevisitcitation_set",
                 queryset=SiteVisitCitation.objects.select_related("source"),
+            ),
+            # After the activities: the visit's topics and each activity's.
+            *(
+                Prefetch(path, queryset=Topic.objects.order_by(order_by_shown("name")))
+                for path in involvement.TOPICS
             ),
         ),
         slug=slug,

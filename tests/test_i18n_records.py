@@ -150,7 +150,7 @@ def test_search_text_is_the_same_whatever_language_is_active(baku):
         with translation.override(language):
             documents.add(derived.search_documents([visit])[visit])
     (document,) = documents
-    for text in ("bakı", "baku", "баку", "kamran eliyev", "камран алиев", "центр гейдара алиева"):
+    for text in ("bakı", "baku", "баку", "əlixanov", "алиханов", "центр гейдара алиева"):
         assert fold(text) in document, text
 
 
@@ -179,7 +179,7 @@ def test_fold_writes_letters_as_they_are_typed_without_them(text, folded):
 
 
 def test_admin_search_finds_a_visit_by_its_azerbaijani_title_or_a_cyrillic_name(admin_client, baku):
-    for q in ["işgüzar səfəri", "Краснов", "Əlixanov"]:
+    for q in ["işgüzar səfəri", "Алиханов", "Əlixanov"]:
         response = admin_client.get(admin_url(Delegation, "changelist"), {"q": q})
         assert response.status_code == 200
         assert [v.slug for v in response.context["cl"].result_list] == [VISIT], q

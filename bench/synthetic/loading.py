@@ -37,11 +37,11 @@ COLUMNS = {
     ),
     Meeting: (
         "id", "delegation_id", "slug", "title", "date", "order", "summary", "place_id",
-        "host_organization_id", "created_at", "updated_at",
+        "online", "host_organization_id", "created_at", "updated_at",
     ),
     Workshop: (
         "id", "delegation_id", "slug", "title", "date", "order", "summary", "place_id",
-        "created_at", "updated_at",
+        "online", "created_at", "updated_at",
     ),
     SiteVisit: (
         "delegation_id", "slug", "title", "date", "order", "summary", "place_id",

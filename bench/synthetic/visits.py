@@ -229,6 +229,7 @@ def add_meeting(batch, ids, visit, number, common, place, rng):
             order,
             about,
             place,
+            False,  # held in person
             unit[0] if unit else host.id,
             visit.created,
             visit.updated,
@@ -278,6 +279,7 @@ def add_workshop(batch, ids, visit, number, common, place, rand, world):
             order,
             about,
             place,
+            False,  # held in person
             visit.created,
             visit.updated,
         )

@@ -15,7 +15,7 @@ from collections import defaultdict
 from django.db import connections, transaction
 from django.db.models import Q
 
-from cooperation import eventindex
+from cooperation import eventindex, involvement
 from cooperation.languages import fold, in_every_language
 from cooperation.models import (
     Activity,
@@ -58,59 +58,67 @@ class SearchReader:
     """Reads what the search text of a batch of visits names (`search_document` below is
     the text's one definition), in a fixed number of queries per batch whatever it holds.
 
-    It reads plain rows rather than model instances, so that rebuilding an archive of a
-    million visits takes minutes, not hours. The records that many visits name
-    (organizations, places, people, programmes, topics) are read once per reader and kept:
-    a reader lives only as long as the transaction it reads in."""
+    The visit's own words and its activities' are read as rows; the organizations, people,
+    places and topics it names are those it involves (involvement.NAMED), each path asked
+    once per batch. Plain rows rather than model instances, so that rebuilding an archive
+    of a million visits takes minutes, not hours; the records that many visits name are
+    read once per reader and kept: a reader lives only as long as the transaction it reads
+    in."""
 
     def __init__(self, using="default"):
         self.using = using
-        self.organizations = {}
-        self.places = {}
-        self.people = {}
         self.programs = {}
-        self.topics = {}
+        # Per kind of record named: {id: its texts}.
+        self.names = {kind: {} for kind in involvement.NAMED}
 
     def documents(self, ids):
         """{visit id: search text} for those of the visits `ids` that exist."""
+        # Paths that are a column of the visit itself are read with its row.
+        own = {
+            path: Delegation._meta.get_field(path).attname
+            for paths in involvement.NAMED.values()
+            for path in paths
+            if "__" not in path and not Delegation._meta.get_field(path).many_to_many
+        }
         visits = self._rows(
             Delegation,
             {"pk__in": ids},
             ("title", "summary", "purpose"),
-            "sending_organization_id",
-            "host_organization_id",
-            "location_id",
             "program_id",
+            *own.values(),
         )
         in_batch = {"delegation__in": ids}
-        self.members = self._grouped(DelegationMember, "delegation_id", in_batch, (), "person_id")
-        activity = ("title", "summary")
-        self.meetings = self._grouped(
-            Meeting, "delegation_id", in_batch, activity, "place_id", "host_organization_id"
-        )
-        self.workshops = self._grouped(Workshop, "delegation_id", in_batch, activity, "place_id")
-        self.site_visits = self._grouped(SiteVisit, "delegation_id", in_batch, activity, "place_id")
-        # The activities' own rows only where the batch has such activities.
-        self.participants = defaultdict(list)
-        if self.meetings:
-            self.participants = self._grouped(
-                MeetingParticipant,
-                "meeting_id",
-                {"meeting__delegation__in": ids},
-                (),
-                "person_id",
-                "organization_id",
-            )
-        self.workshop_topics = defaultdict(list)
-        if self.workshops:
-            self.workshop_topics = self._grouped(
-                Workshop.topics.through,
-                "workshop_id",
-                {"workshop__delegation__in": ids},
-                (),
-                "topic_id",
-            )
-        self._read_named(visits)
+        self.activities = defaultdict(list)
+        # The first step of each path that leads nowhere in this batch (no meetings, say)
+        # is not asked again: a single visit's refresh stays a handful of queries.
+        empty = set()
+        for name, model in (
+            ("meetings", Meeting),
+            ("workshops", Workshop),
+            ("site_visits", SiteVisit),
+        ):
+            rows = self._rows(model, in_batch, ("title", "summary"), "delegation_id")
+            for row in rows:
+                self.activities[row.delegation_id].append(row)
+            if not rows:
+                empty.add(name)
+        self.named = {}
+        for kind, paths in involvement.NAMED.items():
+            named = self.named[kind] = defaultdict(list)
+            for path in paths:
+                if path.split("__")[0] in empty:
+                    continue
+                if path in own:
+                    for visit in visits:
+                        if getattr(visit, own[path]) is not None:
+                            named[visit.pk].append(getattr(visit, own[path]))
+                    continue
+                pairs = Delegation.objects.using(self.using).filter(pk__in=ids)
+                pairs = pairs.filter(**{f"{path}__isnull": False}).order_by("pk", path)
+                for visit, record in pairs.values_list("pk", path).distinct():
+                    named[visit].append(record)
+            self._read_names(kind, {record for records in named.values() for record in records})
+        self._read(self.programs, CooperationProgram, [v.program_id for v in visits], "status")
         return {visit.pk: search_document(visit, self) for visit in visits}
 
     def _rows(self, model, where, translated, *columns):
@@ -118,108 +126,53 @@ class SearchReader:
         fields = ("pk", *in_every_language(*translated), *columns)
         return [_Row(values) for values in queryset.values(*fields)]
 
-    def _grouped(self, model, key, where, translated, *columns):
-        grouped = defaultdict(list)
-        for row in self._rows(model, where, translated, key, *columns):
-            grouped[getattr(row, key)].append(row)
-        return grouped
-
-    def _read(self, kept, model, ids, translated, *columns):
+    def _read(self, kept, model, ids, *columns):
         missing = {pk for pk in ids if pk is not None and pk not in kept}
         if missing:
-            rows = self._rows(model, {"pk__in": missing}, translated, *columns)
+            rows = self._rows(model, {"pk__in": missing}, ("title",), *columns)
             kept.update((row.pk, row) for row in rows)
 
-    def _read_named(self, visits):
-        """Reads the records the batch names that this reader has not read yet."""
-        meetings = _every(self.meetings)
-        activities = meetings + _every(self.workshops) + _every(self.site_visits)
-        participants = _every(self.participants)
-        self._read(
-            self.programs, CooperationProgram, [v.program_id for v in visits], ("title",), "status"
-        )
-        unread = [program for program in self.programs.values() if not hasattr(program, "people")]
-        for program in unread:
-            program.people = []
-        if unread:
-            programs = {program.pk: program for program in unread}
-            signatories = ProgramSignatory.objects.using(self.using).filter(program__in=programs)
-            for program, person in signatories.values_list("program_id", "person_id"):
-                programs[program].people.append(person)
-        sides = [v.sending_organization_id for v in visits] + [
-            v.host_organization_id for v in visits
-        ]
-        self._read(
-            self.organizations,
-            Organization,
-            sides
-            + [meeting.host_organization_id for meeting in meetings]
-            + [participant.organization_id for participant in participants],
-            ("name", "short_name"),
-        )
-        places = [v.location_id for v in visits] + [activity.place_id for activity in activities]
-        self._read(self.places, Place, places, ("name",), "parent_id")
-        parents = [self.places[v.location_id].parent_id for v in visits]
-        self._read(self.places, Place, parents, ("name",), "parent_id")
-        self._read(
-            self.topics, Topic, [row.topic_id for row in _every(self.workshop_topics)], ("name",)
-        )
-        people = {row.person_id for row in _every(self.members) + participants if row.person_id}
-        people.update(person for program in self.programs.values() for person in program.people)
-        missing = people - self.people.keys()
-        if missing:
-            names = Person.objects.using(self.using).filter(pk__in=missing)
-            self.people.update((pk, [name]) for pk, name in names.values_list("pk", "name"))
+    def _read_names(self, kind, ids):
+        kept = self.names[kind]
+        missing = ids - kept.keys()
+        if not missing:
+            return
+        if kind == "person":
+            people = Person.objects.using(self.using).filter(pk__in=missing)
+            kept.update((pk, [name]) for pk, name in people.values_list("pk", "name"))
             spellings = PersonName.objects.using(self.using).filter(person__in=missing)
             for person, name in spellings.order_by("pk").values_list("person_id", "name"):
-                self.people[person].append(name)
+                kept[person].append(name)
+            return
+        model, fields = NAMES[kind]
+        for row in self._rows(model, {"pk__in": missing}, fields):
+            kept[row.pk] = texts(row, *fields)
 
 
-def _every(grouped):
-    return [row for rows in grouped.values() for row in rows]
+# The words each kind of named record adds to a visit's search text (people: every
+# spelling of their name).
+NAMES = {
+    "organization": (Organization, ("name", "short_name")),
+    "place": (Place, ("name",)),
+    "topic": (Topic, ("name",)),
+}
 
 
 def search_document(visit, read):
-    """The text search matches for `visit`, a row of `read` (a SearchReader): its words and
-    the names of what it involves in every language they are kept in, and every spelling
-    of the people's names, folded (languages.fold). The same whatever language is active
-    when it is rebuilt."""
+    """The text search matches for `visit`, a row of `read` (a SearchReader): its words,
+    its activities' words, its programme's title, and the names of the organizations,
+    people, places and topics it involves, in every language they are kept in and every
+    spelling of the people's names, folded (languages.fold). The same whatever language is
+    active when it is rebuilt."""
     parts = texts(visit, "title", "summary", "purpose")
-    for organization in (visit.sending_organization_id, visit.host_organization_id):
-        parts += texts(read.organizations[organization], "name", "short_name")
-    location = read.places[visit.location_id]
-    parts += texts(location, "name")
-    if location.parent_id:
-        parts += texts(read.places[location.parent_id], "name")
-    people = [member.person_id for member in read.members[visit.pk]]
+    for activity in read.activities[visit.pk]:
+        parts += texts(activity, "title", "summary")
     program = read.programs.get(visit.program_id)
     if program and program.status == Status.PUBLISHED:
-        # A visit under a programme is found by the names of those who signed it.
         parts += texts(program, "title")
-        people += program.people
-    meetings = read.meetings[visit.pk]
-    workshops = read.workshops[visit.pk]
-    site_visits = read.site_visits[visit.pk]
-    for meeting in meetings:
-        parts += texts(meeting, "title", "summary")
-        if meeting.host_organization_id:
-            parts += texts(read.organizations[meeting.host_organization_id], "name")
-        for participant in read.participants[meeting.pk]:
-            if participant.person_id:
-                people.append(participant.person_id)
-            if participant.organization_id:
-                parts += texts(read.organizations[participant.organization_id], "name")
-    for person in people:
-        parts += read.people[person]
-    for workshop in workshops:
-        parts += texts(workshop, "title", "summary")
-        for topic in read.workshop_topics[workshop.pk]:
-            parts += texts(read.topics[topic.topic_id], "name")
-    for activity in [*meetings, *workshops, *site_visits]:
-        if activity.place_id:
-            parts += texts(read.places[activity.place_id], "name")
-    for site_visit in site_visits:
-        parts += texts(site_visit, "title", "summary")
+    for kind, named in read.named.items():
+        for record in named[visit.pk]:
+            parts += read.names[kind][record]
     return fold(" ".join(dict.fromkeys(part for part in parts if part)))
 
 
@@ -244,15 +197,13 @@ def visits_reached_by(record, using="default"):
         )
     if isinstance(record, (Person, PersonName)):
         person = record.person_id if isinstance(record, PersonName) else record.pk
-        return visits.involving_person(person) | visits.filter(program__signatories__person=person)
-    if isinstance(record, ProgramSignatory):
-        return visits.filter(program=record.program_id)
+        return visits.involving("person", person)
     if isinstance(record, Organization):
-        return visits.involving_organization(record)
+        return visits.involving("organization", record)
     if isinstance(record, Place):
-        return visits.at_place(record)
+        return visits.involving("place", record)
     if isinstance(record, Topic):
-        return visits.for_topic(record)
+        return visits.involving("topic", record)
     if isinstance(record, CooperationProgram):
         return visits.filter(program=record)
     if isinstance(record, Source):
