@@ -130,6 +130,13 @@ def text_input(placeholder):
     return forms.TextInput(attrs={"placeholder": placeholder, "autocomplete": "off"})
 
 
+def country_filter(label, example):
+    """A country code answered by the event index."""
+    return CountryFilter(
+        label=label, method="filter_indexed", max_length=10, widget=text_input(example)
+    )
+
+
 class EventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=pgettext_lazy("filter", "Search"),
@@ -153,24 +160,9 @@ class EventFilter(django_filters.FilterSet):
     )
     # Any country that took part, on any side (involvement.py); the next two give the
     # direction: where the delegation came from, where it went.
-    country = CountryFilter(
-        label=_("Country"),
-        method="filter_indexed",
-        max_length=10,
-        widget=text_input(_("e.g. AZ")),
-    )
-    from_country = CountryFilter(
-        label=_("Delegation from"),
-        method="filter_indexed",
-        max_length=10,
-        widget=text_input(_("e.g. RU")),
-    )
-    to_country = CountryFilter(
-        label=_("Hosted in"),
-        method="filter_indexed",
-        max_length=10,
-        widget=text_input(_("e.g. AZ")),
-    )
+    country = country_filter(_("Country"), _("e.g. AZ"))
+    from_country = country_filter(_("Delegation from"), _("e.g. RU"))
+    to_country = country_filter(_("Hosted in"), _("e.g. AZ"))
     person = SlugFilter(
         label=_("Person"),
         public=Person.objects.public,
