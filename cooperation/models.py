@@ -1161,7 +1161,9 @@ class Meeting(Activity):
     place = models.ForeignKey(
         Place, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings"
     )
-    online = models.BooleanField(default=False, help_text=_("Held online: it has no place."))
+    online = models.BooleanField(
+        default=False, verbose_name=_("held online"), help_text=_("Held online: it has no place.")
+    )
     host_organization = models.ForeignKey(
         Organization,
         null=True,
@@ -1239,7 +1241,9 @@ class Workshop(Activity):
     place = models.ForeignKey(
         Place, null=True, blank=True, on_delete=models.PROTECT, related_name="workshops"
     )
-    online = models.BooleanField(default=False, help_text=_("Held online: it has no place."))
+    online = models.BooleanField(
+        default=False, verbose_name=_("held online"), help_text=_("Held online: it has no place.")
+    )
     topics = models.ManyToManyField(Topic, blank=True, related_name="workshops")
     sources = models.ManyToManyField(Source, through="WorkshopCitation", related_name="workshops")
     # Each version keeps the topics the workshop had then.
