@@ -75,11 +75,12 @@ def _rows(visits):
     with UNION ALL."""
     published = visits.filter(status=Status.PUBLISHED).order_by()
     parts = []
-    for name, (prefix, paths) in involvement.KINDS.items():
+    for prefix, paths in involvement.KINDS.values():
         for path in paths:
             value = Cast(F(path), models.CharField())
             rows = published.filter(**{f"{path}__isnull": False})
-            if name not in IDENTIFIED:
+            if not involvement.names_a_record(Delegation, path):
+                # A code (a country, a type of visit): an empty one names nothing.
                 rows = rows.exclude(**{path: ""})
             parts.append(
                 rows.values(
@@ -91,9 +92,6 @@ def _rows(visits):
     first, *others = parts
     return first.union(*others, all=True)
 
-
-# The filters whose terms name a record by its id (the others name a code).
-IDENTIFIED = {"organization", "person", "place", "topic", "program"}
 
 # A visit at a time would be one statement per visit; a whole archive at once, one huge
 # statement. Refreshes go by this many visits.

@@ -69,16 +69,25 @@ NAMED = {
 }
 
 
-def to_many(model, path):
-    """Whether `path` from `model` crosses a one-to-many or many-to-many relation."""
+def fields_along(model, path):
+    """The fields `path` from `model` crosses, in order, ending at a column or a record."""
     for name in path.split("__"):
         field = model._meta.get_field(name)
-        if field.one_to_many or field.many_to_many:
-            return True
+        yield field
         if not field.is_relation:
-            return False
+            return
         model = field.related_model
-    return False
+
+
+def to_many(model, path):
+    """Whether `path` from `model` crosses a one-to-many or many-to-many relation."""
+    return any(field.one_to_many or field.many_to_many for field in fields_along(model, path))
+
+
+def names_a_record(model, path):
+    """Whether `path` from `model` ends at a record (its id) rather than at a value."""
+    *_, last = fields_along(model, path)
+    return last.is_relation
 
 
 def condition(visits, kind, value):

@@ -246,24 +246,6 @@ def published_needs_date(name):
 
 # --- Reference records --------------------------------------------------------------------
 
-# How deep `Place.parent` and `Topic.parent` chains go (cooperation/involvement.py).
-PLACE_DEPTH = TREE_DEPTH
-
-
-def within_tree(prefix, node, self_prefix=False):
-    """Q for `prefix` (a path to a Place or Topic) being `node` or below it in the tree.
-
-    With self_prefix, `prefix` is "pk" and the query runs on the tree's own table.
-    """
-    condition = Q(**{prefix: node.pk if self_prefix else node})
-    path = "" if self_prefix else prefix + "__"
-    for depth in range(1, PLACE_DEPTH + 1):
-        condition |= Q(**{path + "__".join(["parent"] * depth): node})
-    return condition
-
-
-within_place = within_topic = within_tree
-
 
 class TreeNode(models.Model):
     """A record that sits inside another of its kind (`parent`): never inside itself,
@@ -345,7 +327,7 @@ def used_or_above(used):
     into the (per-record) question of use.
     """
     condition = Q(pk__in=used.values("pk"))
-    for depth in range(1, PLACE_DEPTH + 1):
+    for depth in range(1, TREE_DEPTH + 1):
         condition |= Q(pk__in=used.values("__".join(["parent"] * depth)))
     return condition
 

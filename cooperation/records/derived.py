@@ -46,6 +46,16 @@ from cooperation.models import (
 BATCH = 500
 
 
+# The named paths that are a column of the visit itself, with that column: read with the
+# visit's own row rather than asked on their own.
+OWN_COLUMNS = {
+    path: Delegation._meta.get_field(path).attname
+    for paths in involvement.NAMED.values()
+    for path in paths
+    if "__" not in path and not Delegation._meta.get_field(path).many_to_many
+}
+
+
 class _Row:
     """A row read with `.values()`, its columns as attributes, so that `texts()` reads it
     as it reads a record."""
@@ -73,19 +83,12 @@ class SearchReader:
 
     def documents(self, ids):
         """{visit id: search text} for those of the visits `ids` that exist."""
-        # Paths that are a column of the visit itself are read with its row.
-        own = {
-            path: Delegation._meta.get_field(path).attname
-            for paths in involvement.NAMED.values()
-            for path in paths
-            if "__" not in path and not Delegation._meta.get_field(path).many_to_many
-        }
         visits = self._rows(
             Delegation,
             {"pk__in": ids},
             ("title", "summary", "purpose"),
             "program_id",
-            *own.values(),
+            *OWN_COLUMNS.values(),
         )
         in_batch = {"delegation__in": ids}
         self.activities = defaultdict(list)
@@ -108,10 +111,10 @@ class SearchReader:
             for path in paths:
                 if path.split("__")[0] in empty:
                     continue
-                if path in own:
+                if path in OWN_COLUMNS:
                     for visit in visits:
-                        if getattr(visit, own[path]) is not None:
-                            named[visit.pk].append(getattr(visit, own[path]))
+                        if getattr(visit, OWN_COLUMNS[path]) is not None:
+                            named[visit.pk].append(getattr(visit, OWN_COLUMNS[path]))
                     continue
                 pairs = Delegation.objects.using(self.using).filter(pk__in=ids)
                 pairs = pairs.filter(**{f"{path}__isnull": False}).order_by("pk", path)
