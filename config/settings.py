@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_countries",
+    # Inline rows inside inline rows on the visit's page (a meeting's participants and
+    # sources): its templates and scripts.
+    "nested_admin",
     # Locks out password guessing on the admin login: see AXES_* below.
     "axes",
     # The change history of every record, in tables of its own: cooperation/history/.
