@@ -22,6 +22,7 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router
 from django.db.models import Max, Min, Prefetch, Q
+from django.forms.formsets import TOTAL_FORM_COUNT
 from django.forms.models import InlineForeignKeyField
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -38,6 +39,8 @@ from modeltranslation.admin import (
     TranslationStackedInline,
     TranslationTabularInline,
 )
+from nested_admin import NestedModelAdminMixin, NestedStackedInlineMixin, NestedTabularInlineMixin
+from nested_admin.formsets import NestedInlineFormSetMixin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -210,7 +213,96 @@ def taken_message(model, field_name, value, owner):
     }
 
 
-class UniqueWithinOwnerFormSet(forms.BaseInlineFormSet):
+class NumberedRowForm(forms.ModelForm):
+    """A row with an `order`: a new row that has nothing but its number is an empty row,
+    whether the number was offered by the server or by the "Add another" script."""
+
+    def has_changed(self):
+        changed = self.changed_data
+        if self.instance._state.adding:
+            changed = [name for name in changed if name != "order"]
+        return bool(changed)
+
+
+def numbered(form):
+    """`form` as a NumberedRowForm."""
+    if issubclass(form, NumberedRowForm):
+        return form
+    return type(form.__name__, (NumberedRowForm, form), {})
+
+
+class NumberedRowsFormSet(forms.BaseInlineFormSet):
+    """Inline rows with an `order` number (members, participants, sources, activities,
+    signatories…). A new row is offered the next free number, and a row whose number is
+    left blank is given the next free one when it is saved: one more than the highest
+    number of the owner's other rows (numbering starts at 1). So rows added one after
+    another never all take the same default, with or without the admin's script
+    (cooperation/static/cooperation/admin/numbering.js).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.numbered:
+            self.form = numbered(self.form)
+
+    @property
+    def numbered(self):
+        return any(field.name == "order" for field in self.model._meta.concrete_fields)
+
+    def stored_orders(self):
+        """{pk: order} of the owner's stored rows."""
+        if self.instance.pk is None:
+            return {}
+        rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
+        return dict(rows.order_by().values_list("pk", "order"))
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if self.numbered and index is not None and index >= self.initial_form_count():
+            offered = max(self.stored_orders().values(), default=0) + 1
+            kwargs["initial"] = {"order": offered + index - self.initial_form_count()}
+        return kwargs
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        field = form.fields.get("order")
+        if self.numbered and field is not None and not field.disabled:
+            field.required = False
+            field.help_text = field.help_text or _("Left blank, the next free number.")
+            if index is None:
+                # The row "Add another" copies: numbered by the script, or when saved.
+                field.initial = None
+
+    def clean(self):
+        if self.numbered:
+            self.number_blank_rows()
+        self.check_rows()
+        super().clean()
+
+    def check_rows(self):
+        """Checks across the rows, made once every row has its number."""
+
+    def number_blank_rows(self):
+        kept = [
+            form
+            for form in self.forms
+            if hasattr(form, "cleaned_data")
+            and not (self.can_delete and self._should_delete_form(form))
+            and (form.instance.pk is not None or form.has_changed())
+        ]
+        on_page = {form.instance.pk for form in self.forms if form.instance.pk is not None}
+        taken = [order for pk, order in self.stored_orders().items() if pk not in on_page]
+        taken += [form.cleaned_data.get("order") for form in kept]
+        taken = [order for order in taken if order is not None]
+        next_order = max(taken, default=0) + 1
+        for form in kept:
+            blank = form.cleaned_data.get("order") is None and "order" not in form.errors
+            if "order" in form.fields and blank:
+                form.cleaned_data["order"] = form.instance.order = next_order
+                next_order += 1
+
+
+class UniqueWithinOwnerFormSet(NumberedRowsFormSet):
     """Inline rows whose `unique_field` differs from row to row of one owner (a visit's
     activity slugs, a meeting's participant numbers), checked with the error on the field.
 
@@ -223,10 +315,9 @@ class UniqueWithinOwnerFormSet(forms.BaseInlineFormSet):
 
     unique_field = None
 
-    def clean(self):
+    def check_rows(self):
         if self.unique_field:
             self.check_unique_field()
-        super().clean()
 
     def check_unique_field(self):
         name = self.unique_field
@@ -334,21 +425,10 @@ class DelegationMemberFormSet(UniqueWithinOwnerFormSet):
 
 
 class NumberedInlineFormSet(UniqueWithinOwnerFormSet):
-    """Offers each new row the next free `order`, where the order must be unique per owner.
-
-    Rows added with the "Add another" button start from the model default and may need
-    renumbering; a clash is then a form error, never a database error.
-    """
+    """Rows whose `order` is unique per owner (a meeting's participants): a clash is a form
+    error, never a database error."""
 
     unique_field = "order"
-
-    def get_form_kwargs(self, index):
-        kwargs = super().get_form_kwargs(index)
-        if index is not None and index >= self.initial_form_count():
-            existing = (row.order for row in self.get_queryset())
-            next_order = max(existing, default=-1) + 1
-            kwargs["initial"] = {"order": next_order + index - self.initial_form_count()}
-        return kwargs
 
 
 # --- Autocomplete fields ------------------------------------------------------------------
@@ -480,6 +560,16 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
 
     # A record's selection downloads as a fixture for another installation (transfer.py).
     actions = (export_fixture,)
+
+    class Media:
+        # The registry's slug rule replaces prepopulate.js's cut, so it comes after it;
+        # "Add another" rows take the next free order number.
+        js = (
+            "admin/js/prepopulate.js",
+            "cooperation/admin/slugs.js",
+            "cooperation/admin/numbering.js",
+        )
+
     # The versions list in the site's own markup, without the inline style the
     # Content-Security-Policy blocks.
     object_history_list_template = "admin/history_versions.html"
@@ -1082,7 +1172,6 @@ class MeetingInline(ActivityInline):
         "summary",
     )
     autocomplete_fields = ("place", "host_organization", "topics")
-    # Participants cannot nest inside this inline; they are edited on the meeting's page.
     show_change_link = True
 
 
@@ -1104,6 +1193,92 @@ class SiteVisitInline(ActivityInline):
     fields = (("title", "slug"), ("date", "end_date", "order"), "place", "topics", "summary")
     autocomplete_fields = ("place", "topics")
     show_change_link = True
+
+
+class MeetingParticipantInline(ValidLookupAutocomplete, TranslationTabularInline):
+    model = MeetingParticipant
+    formset = NumberedInlineFormSet
+    fields = ("person", "organization", "side", "role", "order")
+    autocomplete_fields = ("person", "organization")
+    extra = 3
+
+
+class MeetingCitationInline(CitationInline):
+    model = MeetingCitation
+
+
+class WorkshopCitationInline(CitationInline):
+    model = WorkshopCitation
+
+
+class SiteVisitCitationInline(CitationInline):
+    model = SiteVisitCitation
+
+
+# --- Rows inside rows: the visit's page ---------------------------------------------------
+#
+# A visit's meetings, workshops and site visits are entered on the visit's page with their
+# own rows inside them (a meeting's participants, each activity's sources), all saved by the
+# one save of the page, as one change of the write path (RecordAdmin.written). The same
+# inlines serve the activities' own pages, unnested.
+
+
+class RowsLeftAsTheyAreMixin:
+    """Rows inside a row that a request did not submit at all (no management form: a page
+    rendered before these rows were on it, or a script posting the visit's own fields) are
+    left as they are, instead of the whole save failing on a form nobody saw."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.submitted = data is None or self.add_prefix(TOTAL_FORM_COUNT) in data
+
+    def total_form_count(self):
+        return super().total_form_count() if self.submitted else 0
+
+    def initial_form_count(self):
+        return super().initial_form_count() if self.submitted else 0
+
+    def full_clean(self):
+        if self.submitted:
+            return super().full_clean()
+        self._errors = []
+        self._non_form_errors = self.error_class()
+        return None
+
+
+def nested_formset(formset, inner):
+    """`formset` as nested-admin saves it, inner rows (`inner`) left alone when not sent."""
+    bases = (NestedInlineFormSetMixin, formset)
+    if inner:
+        bases = (RowsLeftAsTheyAreMixin, *bases)
+    return type(f"Nested{formset.__name__}", bases, {})
+
+
+class NestedRowsMixin:
+    """An inline on the visit's page. Its formset is built by nested-admin, not by
+    RecordAdmin.get_formsets_with_inlines, so it takes pasted breaks here."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = with_pasted_breaks(formset.form)
+        return formset
+
+
+def nested(inline, *, inner=False, **attributes):
+    """`inline` on the visit's page, as nested-admin draws and saves it; `inner` for rows
+    inside another inline's rows."""
+    layout, template = NestedStackedInlineMixin, "admin/nesting/stacked.html"
+    if issubclass(inline, admin.TabularInline):
+        layout, template = NestedTabularInlineMixin, "admin/nesting/tabular.html"
+    attributes = {
+        "template": template,
+        "formset": nested_formset(inline.formset, inner),
+        # Rows are ordered by their number, not by dragging.
+        "is_sortable": False,
+        "__module__": __name__,
+        **attributes,
+    }
+    return type(f"Nested{inline.__name__}", (NestedRowsMixin, layout, inline), attributes)
 
 
 def year_span(queryset, field):
@@ -1164,7 +1339,7 @@ def titled(words):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(PublishableAdmin, TranslationAdmin):
+class DelegationAdmin(NestedModelAdminMixin, PublishableAdmin, TranslationAdmin):
     form = DelegationForm
     list_display = (
         "title",
@@ -1219,11 +1394,17 @@ class DelegationAdmin(PublishableAdmin, TranslationAdmin):
         (PUBLICATION, {"fields": (*PUBLICATION_FIELDS, *TIMESTAMPS)}),
     )
     inlines = (
-        DelegationMemberInline,
-        DelegationCitationInline,
-        MeetingInline,
-        WorkshopInline,
-        SiteVisitInline,
+        nested(DelegationMemberInline),
+        nested(DelegationCitationInline),
+        nested(
+            MeetingInline,
+            inlines=(
+                nested(MeetingParticipantInline, inner=True),
+                nested(MeetingCitationInline, inner=True),
+            ),
+        ),
+        nested(WorkshopInline, inlines=(nested(WorkshopCitationInline, inner=True),)),
+        nested(SiteVisitInline, inlines=(nested(SiteVisitCitationInline, inner=True),)),
     )
 
     def get_queryset(self, request):
@@ -1255,26 +1436,6 @@ class DelegationAdmin(PublishableAdmin, TranslationAdmin):
 
 
 # --- Activities ---------------------------------------------------------------------------
-
-
-class MeetingParticipantInline(ValidLookupAutocomplete, TranslationTabularInline):
-    model = MeetingParticipant
-    formset = NumberedInlineFormSet
-    fields = ("person", "organization", "side", "role", "order")
-    autocomplete_fields = ("person", "organization")
-    extra = 3
-
-
-class MeetingCitationInline(CitationInline):
-    model = MeetingCitation
-
-
-class WorkshopCitationInline(CitationInline):
-    model = WorkshopCitation
-
-
-class SiteVisitCitationInline(CitationInline):
-    model = SiteVisitCitation
 
 
 class ActivityAdmin(RecordAdmin, TranslationAdmin):
