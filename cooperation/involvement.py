@@ -1,10 +1,12 @@
 """What a visit involves, defined once, as lookup paths from a visit (Delegation).
 
 A visit involves the organizations, countries and people of its sending and host bodies,
-its members, and everyone who took part in its activities on any side; the places it and
-its activities happened at, with every place holding them; the topics it and its
-activities concerned, with every broader topic. Direction is kept apart: `from_country` is
-the sending side's country, `to_country` the host side's.
+its members, everyone who took part in its activities on any side, and the signatories of
+the instruments signed during it; the places it and its activities happened at, with every
+place holding them (up to the country: places are rooted in countries); the topics it, its
+activities and the instruments signed during it concerned, with every broader topic; the
+occasions it or its activities were part of. Direction is kept apart: `from_country` is the
+sending side's country, `to_country` the host side's.
 
 Everything that asks "which visits involve X" or "what does this visit involve" is built
 from these paths, on every database:
@@ -40,10 +42,22 @@ ORGANIZATIONS = (
     "host_organization",
     "meetings__host_organization",
     "meetings__participants__organization",
+    "signings__instrument__signatories__organization",
 )
-PEOPLE = ("members__person", "meetings__participants__person")
+PEOPLE = (
+    "members__person",
+    "meetings__participants__person",
+    "signings__instrument__signatories__person",
+)
 PLACES = ("location", "meetings__place", "workshops__place", "site_visits__place")
-TOPICS = ("topics", "meetings__topics", "workshops__topics", "site_visits__topics")
+TOPICS = (
+    "topics",
+    "meetings__topics",
+    "workshops__topics",
+    "site_visits__topics",
+    "signings__instrument__topics",
+)
+OCCASIONS = ("occasion", "meetings__occasion", "workshops__occasion", "site_visits__occasion")
 
 # The filters of the event list, each with the prefix of its terms in the event index and
 # the paths whose values are its terms.
@@ -56,6 +70,8 @@ KINDS = {
     "place": ("l", _up(PLACES)),
     "topic": ("t", _up(TOPICS)),
     "program": ("g", ("program",)),
+    "instrument": ("i", ("signings__instrument",)),
+    "occasion": ("k", OCCASIONS),
     "visit_type": ("v", ("visit_type",)),
 }
 

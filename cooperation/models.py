@@ -119,8 +119,13 @@ class SlugQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
 
+# Long enough for a programme's full title with its years (cooperation/slugs.py cuts a
+# longer one at a word and keeps a trailing year range).
+SLUG_LENGTH = 200
+
+
 class SluggedModel(TimeStampedModel):
-    slug = models.SlugField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=SLUG_LENGTH, unique=True)
 
     objects = SlugQuerySet.as_manager()
 
@@ -343,9 +348,12 @@ class PlaceQuerySet(SlugQuerySet):
 
 class TopicQuerySet(SlugQuerySet):
     def public(self):
-        """Topics of a published visit or of anything during one, and the broader topics
-        above them."""
-        return self.filter(involved_in_published("topic"))
+        """Topics of a published visit or of anything during one, or of a published
+        instrument, and the broader topics above them."""
+        of_instruments = Topic.objects.filter(
+            Exists(CooperationProgram.objects.published().filter(topics=OuterRef("pk")))
+        )
+        return self.filter(involved_in_published("topic") | used_or_above(of_instruments))
 
 
 class Organization(TreeNode, SluggedModel):
@@ -498,9 +506,14 @@ class Position(TimeStampedModel):
 
 
 class Place(TreeNode, SluggedModel):
-    """Where something happened: a city, a building, a museum…"""
+    """Where something happened: a country, a city, a building, a museum…
+
+    Places form one tree rooted in countries (Baku inside Azerbaijan): a place with no
+    parent is a country, so "in Azerbaijan", where the sources say no more, is a real place
+    that holds its cities, and filtering on it finds what happened in them."""
 
     class Kind(models.TextChoices):
+        COUNTRY = "country", _("Country")
         CITY = "city", _("City")
         BUILDING = "building", _("Building")
         MUSEUM = "museum", _("Museum")
@@ -540,6 +553,24 @@ class Place(TreeNode, SluggedModel):
     def get_absolute_url(self):
         return reverse("cooperation:place-detail", args=[self.slug])
 
+    def clean(self):
+        problems = {}
+        if self.kind == self.Kind.COUNTRY:
+            if self.parent_id is not None:
+                problems["parent"] = _("A country is not inside another place.")
+        elif self.parent_id is None:
+            problems["parent"] = _(
+                "Choose the place this one is in: at least its country (places are rooted "
+                "in countries)."
+            )
+        else:
+            parent = Place._base_manager.filter(pk=self.parent_id).values("country").first()
+            if parent and self.country and parent["country"] != self.country:
+                problems["country"] = _("A place is in the country of the place holding it.")
+        if problems:
+            raise ValidationError(problems)
+        super().clean()
+
 
 class Topic(TreeNode, SluggedModel):
     """A subject a visit, a meeting, a workshop or a site visit concerned; topics nest
@@ -569,6 +600,111 @@ class Topic(TreeNode, SluggedModel):
 
     def get_absolute_url(self):
         return reverse("cooperation:topic-detail", args=[self.slug])
+
+
+class OccasionQuerySet(SlugQuerySet):
+    def public(self):
+        """Occasions that a published visit, or something during one, was part of."""
+        return self.filter(involved_in_published("occasion"))
+
+
+class Series(SluggedModel):
+    """A recurring format whose meetings are numbered: the sessions of a council, the
+    meetings of a regional group of prosecutors."""
+
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+
+    history = RecordHistory()
+
+    class Meta:
+        ordering = ("name", "id")
+        verbose_name_plural = _("series")
+
+    def __str__(self):
+        return self.name
+
+
+class Occasion(SluggedModel):
+    """A wider happening that a visit or an activity was part of: a forum, a conference, a
+    council's session, an anniversary meeting; perhaps one numbered meeting of a series."""
+
+    class Kind(models.TextChoices):
+        SESSION = "session", _("Session of a council or body")
+        MEETING = "meeting", _("Meeting of a recurring format")
+        CONFERENCE = "conference", _("Conference")
+        FORUM = "forum", _("Forum")
+        ANNIVERSARY = "anniversary", _("Anniversary event")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    series = models.ForeignKey(
+        Series,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="occasions",
+        help_text=_("The recurring format this is one meeting of, if any."),
+    )
+    number = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Its number in the series (15 for the 15th meeting), where the sources give it."
+        ),
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="occasions"
+    )
+    online = models.BooleanField(default=False, verbose_name=_("held online"))
+    summary = models.TextField(blank=True)
+
+    objects = OccasionQuerySet.as_manager()
+    history = RecordHistory()
+
+    class Meta:
+        ordering = ("-start_date", "name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("series", "number"),
+                name="occasion_number_unique",
+                violation_error_message=_("The series already has a meeting with this number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__isnull=True) | Q(series__isnull=False),
+                name="occasion_number_in_series",
+                violation_error_message=_("A number counts the meetings of a series: choose it."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=False, end_date__gte=F("start_date")),
+                name="occasion_ends_after_start",
+                violation_error_message=_("An occasion cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(online=False) | Q(place__isnull=True),
+                name="occasion_online_has_no_place",
+                violation_error_message=_("An occasion held online has no place."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cooperation:occasion-detail", args=[self.slug])
+
+    def neighbours(self):
+        """The public meetings of its series just before and after it, by number."""
+        if self.series_id is None or self.number is None:
+            return None, None
+        others = Occasion.objects.public().filter(series_id=self.series_id)
+        before = others.filter(number__lt=self.number).order_by("-number").first()
+        after = others.filter(number__gt=self.number).order_by("number").first()
+        return before, after
 
 
 class SourceManager(models.Manager):
@@ -638,34 +774,63 @@ class Citation(TimeStampedModel):
 
 
 class CooperationProgram(PublishableModel):
-    """An agreed programme of cooperation between two or more bodies for a period of years."""
+    """An instrument of cooperation between two or more bodies: a programme for a period of
+    years, a memorandum of understanding, an agreement, a protocol or a joint declaration;
+    perhaps signed during a visit, or adopted at one of its meetings.
 
+    (The model keeps its first name, and its pages their /programs/ addresses, so that
+    every link ever given to a programme still works.)"""
+
+    class Kind(models.TextChoices):
+        PROGRAMME = "programme", _("Cooperation programme")
+        MEMORANDUM = "memorandum", _("Memorandum of understanding")
+        AGREEMENT = "agreement", _("Agreement")
+        PROTOCOL = "protocol", _("Protocol")
+        JOINT_DECLARATION = "joint_declaration", _("Joint declaration")
+
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.PROGRAMME, verbose_name=_("type")
+    )
     title = models.CharField(max_length=255)
+    title_is_descriptive = models.BooleanField(
+        default=False,
+        verbose_name=_("descriptive title"),
+        help_text=_("The title describes the instrument; its official title is not known."),
+    )
     parties = models.ManyToManyField(Organization, related_name="programs")
-    start_year = models.PositiveSmallIntegerField()
-    end_year = models.PositiveSmallIntegerField()
+    start_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("A programme's first year; empty for a term not given.")
+    )
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
     signed_on = models.DateField(null=True, blank=True)
     signed_at = models.ForeignKey(
         Place, null=True, blank=True, on_delete=models.PROTECT, related_name="programs_signed"
     )
     summary = models.TextField(blank=True)
     sources = models.ManyToManyField(Source, through="ProgramCitation", related_name="programs")
+    # Where it was signed during a visit: its Signing (below), entered with the visit.
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="instruments", help_text=_("What it is about.")
+    )
 
     objects = PublishableQuerySet.as_manager()
-    # Each version keeps the parties the programme had then.
-    history = RecordHistory(m2m_fields=["parties"])
+    # Each version keeps the parties and topics the instrument had then.
+    history = RecordHistory(m2m_fields=["parties", "topics"])
 
     class Meta:
         ordering = ("-start_year", "title", "id")
-        verbose_name = _("cooperation programme")
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_year__gte=F("start_year")),
+                condition=Q(end_year__isnull=True)
+                | Q(start_year__isnull=False, end_year__gte=F("start_year")),
                 name="program_ends_after_start",
                 violation_error_message=_("A programme cannot end before the year it starts."),
             ),
             models.CheckConstraint(
-                condition=Q(start_year__gte=1900, start_year__lte=2200),
+                condition=Q(start_year__isnull=True)
+                | Q(start_year__gte=1900, start_year__lte=2200),
                 name="program_start_year_plausible",
                 violation_error_message=_("Enter a start year between 1900 and 2200."),
             ),
@@ -681,9 +846,22 @@ class CooperationProgram(PublishableModel):
 
     @property
     def period(self):
-        if self.start_year == self.end_year:
+        if self.start_year is None:
+            return ""
+        if self.start_year == self.end_year or self.end_year is None:
             return str(self.start_year)
         return f"{self.start_year}–{self.end_year}"
+
+    @property
+    def is_programme(self):
+        return self.kind == self.Kind.PROGRAMME
+
+    def clean(self):
+        super().clean()
+        if self.kind == self.Kind.PROGRAMME and self.start_year is None:
+            raise ValidationError(
+                {"start_year": _("A programme runs for a period: enter its first year.")}
+            )
 
 
 class ProgramSignatoryManager(models.Manager):
@@ -818,6 +996,11 @@ class DelegationQuerySet(PublishableQuerySet):
         )
 
 
+class HostAbsent(models.TextChoices):
+    NOT_STATED = "not_stated", _("The host is not stated")
+    NO_SINGLE_HOST = "no_single_host", _("No single host (a multilateral meeting)")
+
+
 class Delegation(PublishableModel):
     """One visit by a delegation of one body to another: the public "event"."""
 
@@ -840,7 +1023,27 @@ class Delegation(PublishableModel):
         Organization, on_delete=models.PROTECT, related_name="delegations_sent"
     )
     host_organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="delegations_hosted"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegations_hosted",
+        help_text=_("Empty only when the host is not stated or there is no single host."),
+    )
+    # Why there is no host, when there is none: never a guessed body.
+    host_absent = models.CharField(
+        max_length=20,
+        choices=HostAbsent.choices,
+        blank=True,
+        verbose_name=_("no host because"),
+    )
+    occasion = models.ForeignKey(
+        Occasion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegations",
+        help_text=_("The wider occasion (a forum, a council session) the visit was part of."),
     )
     program = models.ForeignKey(
         CooperationProgram,
@@ -859,7 +1062,17 @@ class Delegation(PublishableModel):
         default=DateBasis.VISIT,
         help_text=_("Whether the start date is when the visit began or when it was reported."),
     )
-    location = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="delegations")
+    location = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegations",
+        help_text=_(
+            "The most precise place the sources give: a city, or only the country. Empty when "
+            "they name none, or the visit went to several countries."
+        ),
+    )
     purpose = models.TextField(blank=True)
     summary = models.TextField(blank=True)
     sources = models.ManyToManyField(
@@ -914,9 +1127,18 @@ class Delegation(PublishableModel):
                 violation_error_message=_("A visit cannot end before it starts."),
             ),
             models.CheckConstraint(
-                condition=~Q(sending_organization=F("host_organization")),
+                condition=Q(host_organization__isnull=True)
+                | ~Q(sending_organization=F("host_organization")),
                 name="delegation_visits_another_body",
                 violation_error_message=_("The host must be another body than the sending one."),
+            ),
+            models.CheckConstraint(
+                condition=Q(host_organization__isnull=True, host_absent__in=HostAbsent.values)
+                | Q(host_organization__isnull=False, host_absent=""),
+                name="delegation_host_or_why_not",
+                violation_error_message=_(
+                    "Choose the host, or say why there is none (not stated, or no single host)."
+                ),
             ),
             published_needs_date("delegation"),
         ]
@@ -927,6 +1149,19 @@ class Delegation(PublishableModel):
 
     def get_absolute_url(self):
         return reverse("cooperation:event-detail", args=[self.slug])
+
+    def clean(self):
+        super().clean()
+        if self.host_organization_id is None and not self.host_absent:
+            raise ValidationError(
+                {
+                    "host_organization": _(
+                        "Choose the host, or say why there is none: not stated, or no single host."
+                    )
+                }
+            )
+        if self.host_organization_id is not None and self.host_absent:
+            raise ValidationError({"host_absent": _("The host is chosen: leave this empty.")})
 
     @property
     def public_program(self):
@@ -1031,7 +1266,9 @@ class Activity(TimeStampedModel):
 
     # Each concrete kind declares `delegation` (with its own related_name) and `place`.
     # Indexed by the (delegation, slug) unique constraint.
-    slug = models.SlugField(max_length=120, db_index=False, help_text=_("Unique within the visit."))
+    slug = models.SlugField(
+        max_length=SLUG_LENGTH, db_index=False, help_text=_("Unique within the visit.")
+    )
     title = models.CharField(max_length=255)
     date = models.DateField(
         null=True,
@@ -1048,6 +1285,14 @@ class Activity(TimeStampedModel):
         help_text=_("Position in the visit's timeline among activities of the same date."),
     )
     summary = models.TextField(blank=True)
+    occasion = models.ForeignKey(
+        Occasion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        help_text=_("The wider occasion it was part of, where the visit as a whole was not."),
+    )
 
     objects = ActivityManager()
 
@@ -1311,6 +1556,89 @@ class SiteVisitCitation(ActivityCitation):
                 fields=("activity", "source"), name="site_visit_citation_unique"
             )
         ]
+
+
+class SigningManager(models.Manager):
+    def get_by_natural_key(self, instrument_slug):
+        return self.get(instrument__slug=instrument_slug)
+
+
+class Signing(TimeStampedModel):
+    """That an instrument was signed or adopted during a visit, at one of its meetings where
+    the sources say which. A part of the visit (entered on its page), so that the visit may
+    carry out one programme and be the occasion of signing another."""
+
+    instrument = models.OneToOneField(
+        CooperationProgram, on_delete=models.CASCADE, related_name="signing"
+    )
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="signings")
+    meeting = models.ForeignKey(
+        Meeting,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signings",
+        help_text=_("The meeting at which it was signed, where the sources say."),
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = SigningManager()
+    history = RecordHistory()
+
+    class Meta:
+        ordering = ("delegation", "order", "id")
+        verbose_name = _("instrument signed during the visit")
+        verbose_name_plural = _("instruments signed during the visit")
+
+    def __str__(self):
+        return str(self.instrument)
+
+    def natural_key(self):
+        return self.instrument.natural_key()
+
+    natural_key.dependencies = [
+        "cooperation.cooperationprogram",
+        "cooperation.delegation",
+        "cooperation.meeting",
+    ]
+
+    def clean(self):
+        super().clean()
+        visit = _cached_or_read(self, "delegation")
+        meeting = _cached_or_read(self, "meeting")
+        instrument = _cached_or_read(self, "instrument")
+        if meeting is not None and visit is not None and meeting.delegation_id != visit.pk:
+            raise ValidationError({"meeting": _("Choose a meeting of this visit.")})
+        signed_on = instrument.signed_on if instrument is not None else None
+        if signed_on is None:
+            return
+        at_meeting = meeting is not None and meeting.date is not None
+        if at_meeting and not meeting.date <= signed_on <= (meeting.end_date or meeting.date):
+            raise ValidationError(
+                {
+                    "meeting": _("It was signed on %(date)s, which is not a day of this meeting.")
+                    % {"date": date_format(signed_on)}
+                }
+            )
+        problem = activity_date_problem(signed_on, visit)
+        if problem:
+            raise ValidationError(
+                {
+                    "instrument": _("It was signed on %(date)s. %(problem)s")
+                    % {"date": date_format(signed_on), "problem": problem}
+                }
+            )
+
+
+def _cached_or_read(record, name):
+    """The record `name` names, as given (a form's unsaved visit) or read; None for none."""
+    field = record._meta.get_field(name)
+    try:
+        if field.is_cached(record):
+            return field.get_cached_value(record)
+        return getattr(record, name) if getattr(record, field.attname) is not None else None
+    except ObjectDoesNotExist:
+        return None
 
 
 # --- Changes waiting for review ------------------------------------------------------------

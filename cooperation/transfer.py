@@ -52,6 +52,7 @@ from .models import (
     Meeting,
     MeetingCitation,
     MeetingParticipant,
+    Occasion,
     Organization,
     Person,
     PersonName,
@@ -59,6 +60,8 @@ from .models import (
     Position,
     ProgramCitation,
     ProgramSignatory,
+    Series,
+    Signing,
     SiteVisit,
     SiteVisitCitation,
     Source,
@@ -77,6 +80,8 @@ RECORD_MODELS = (
     Position,
     Place,
     Topic,
+    Series,
+    Occasion,
     Source,
     CooperationProgram,
     ProgramSignatory,
@@ -91,6 +96,7 @@ RECORD_MODELS = (
     WorkshopCitation,
     SiteVisit,
     SiteVisitCitation,
+    Signing,
 )
 
 # The parts of a record: (model of the part, its link to the record).
@@ -103,6 +109,7 @@ PARTS = {
         (Meeting, "delegation"),
         (Workshop, "delegation"),
         (SiteVisit, "delegation"),
+        (Signing, "delegation"),
     ),
     Meeting: ((MeetingParticipant, "meeting"), (MeetingCitation, "activity")),
     Workshop: ((WorkshopCitation, "activity"),),

@@ -25,9 +25,11 @@ from .models import (
     DelegationMember,
     Meeting,
     MeetingParticipant,
+    Occasion,
     Organization,
     Place,
     ProgramSignatory,
+    Series,
     SiteVisit,
     Topic,
     Workshop,
@@ -53,6 +55,16 @@ class PlaceTranslation(RecordTranslation):
 @register(Topic)
 class TopicTranslation(RecordTranslation):
     fields = ("name", "description")
+
+
+@register(Series)
+class SeriesTranslation(RecordTranslation):
+    fields = ("name", "description")
+
+
+@register(Occasion)
+class OccasionTranslation(RecordTranslation):
+    fields = ("name", "summary")
 
 
 @register(CooperationProgram)

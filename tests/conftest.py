@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
+from django_countries import countries
 
 from cooperation import records
 from cooperation.models import (
@@ -65,7 +66,11 @@ def make_event(db):
             )
         if "location" not in fields:
             fields["location"] = Place.objects.create(
-                name=f"City {n}", slug=f"city-{n}", country="AZ", kind=Place.Kind.CITY
+                name=f"City {n}",
+                slug=f"city-{n}",
+                country="AZ",
+                kind=Place.Kind.CITY,
+                parent=country_place("AZ"),
             )
         status = fields.pop("status", Status.PUBLISHED)
         defaults = {
@@ -97,6 +102,17 @@ class World:
     pass
 
 
+def country_place(code):
+    """The place of the country `code`: places are rooted in countries, so a city made for
+    a test sits inside one, as the rule every door checks would have it."""
+    place, _created = Place.objects.get_or_create(
+        kind=Place.Kind.COUNTRY,
+        country=code,
+        defaults={"name": countries.name(code), "slug": f"country-{code.lower()}"},
+    )
+    return place
+
+
 @pytest.fixture
 def world(db, make_event):
     w = World()
@@ -112,7 +128,9 @@ def world(db, make_event):
         country="AZ",
         kind=Organization.Kind.PROSECUTION_SERVICE,
     )
-    w.baku = Place.objects.create(name="Baku", slug="baku", country="AZ", kind=Place.Kind.CITY)
+    w.baku = Place.objects.create(
+        name="Baku", slug="baku", country="AZ", kind=Place.Kind.CITY, parent=country_place("AZ")
+    )
     w.program = CooperationProgram.objects.create(
         title="Cooperation Program 2021-2023",
         slug="program-2021-2023",

@@ -9,14 +9,18 @@ from django.db.models import Count
 
 from cooperation import eventindex, involvement
 from cooperation.models import (
+    CooperationProgram,
     Delegation,
     EventTerm,
     EventTermCount,
     Meeting,
     MeetingParticipant,
+    Occasion,
     Organization,
     Person,
     Place,
+    ProgramSignatory,
+    Signing,
     Status,
     Topic,
     Workshop,
@@ -42,13 +46,33 @@ def archive(world, make_event):
     museum = Place.objects.create(name="Museum", slug="museum", country="AZ", parent=world.baku)
     court = Organization.objects.create(name="Court", slug="court", country="KZ")
     guest = Person.objects.create(name="Guest", slug="guest")
+    session = Occasion.objects.create(name="Council session", slug="session")
+    forum = Occasion.objects.create(name="Forum", slug="forum")
+    signer = Person.objects.create(name="Signer", slug="signer")
+    migration = Topic.objects.create(name="Migration", slug="migration", parent=law)
     for n, status in enumerate([Status.PUBLISHED, Status.PUBLISHED, Status.DRAFT]):
-        event = make_event(status=status, start_date=dt.date(2020 + n, 5, 1))
+        event = make_event(status=status, start_date=dt.date(2020 + n, 5, 1), occasion=forum)
         meeting = Meeting.objects.create(
-            delegation=event, slug="m", title="Talks", host_organization=court, place=museum
+            delegation=event,
+            slug="m",
+            title="Talks",
+            host_organization=court,
+            place=museum,
+            occasion=session if n else None,
         )
         MeetingParticipant.objects.create(meeting=meeting, person=guest, side="visiting")
         Workshop.objects.create(delegation=event, slug="w", title="W").topics.add(extradition)
+        # A memorandum signed at the first two visits' talks, by a signer who is nowhere else.
+        if n < 2:
+            memorandum = CooperationProgram.objects.create(
+                kind=CooperationProgram.Kind.MEMORANDUM, title=f"MoU {n}", slug=f"mou-{n}"
+            )
+            memorandum.parties.set([court, world.azerbaijan])
+            memorandum.topics.add(migration)
+            ProgramSignatory.objects.create(
+                program=memorandum, person=signer, organization=court, title="Chief"
+            )
+            Signing.objects.create(instrument=memorandum, delegation=event, meeting=meeting)
         derived.refresh([event.pk])
     return world
 
@@ -70,6 +94,8 @@ def test_every_filter_term_matches_the_relational_definition(archive):
         "to_country": ("AZ", "RU", "KZ", "FR"),
         "visit_type": [value for value, _ in Delegation.VisitType.choices],
         "program": [archive.program],
+        "instrument": CooperationProgram.objects.all(),
+        "occasion": Occasion.objects.all(),
     }
     assert values.keys() == involvement.KINDS.keys()
     cases = [
@@ -189,6 +215,7 @@ def test_topics_with_visits_in_the_index_are_the_public_topics(archive):
     assert public, "the archive has public topics"
     assert ids(eventindex.having_visits(Topic.objects.all(), "topic")) == public
     Workshop.objects.all().delete()
+    Signing.objects.all().delete()
     derived.rebuild_all()
     assert not ids(eventindex.having_visits(Topic.objects.all(), "topic"))
 

@@ -46,7 +46,8 @@ EXPECTED_ROWS = {
     "cooperation.Person": 3,
     "cooperation.PersonName": 6,
     "cooperation.Position": 3,
-    "cooperation.Place": 5,
+    # Baku and Moscow inside their countries, Azerbaijan and Russia.
+    "cooperation.Place": 7,
     "cooperation.Topic": 9,
     "cooperation.Source": 1,
     "cooperation.CooperationProgram": 1,
@@ -68,6 +69,11 @@ EXPECTED_ROWS = {
     "cooperation.WorkshopCitation": 1,
     "cooperation.SiteVisit": 4,
     "cooperation.SiteVisitCitation": 4,
+    # The visit carried out a programme signed earlier; it was no part of an occasion.
+    "cooperation.CooperationProgram_topics": 0,
+    "cooperation.Signing": 0,
+    "cooperation.Series": 0,
+    "cooperation.Occasion": 0,
 }
 
 

@@ -216,8 +216,12 @@ def test_world_is_synthetic_and_complete(archive):
     countries = set(Organization.objects.filter(parent=None).values_list("country", flat=True))
     assert len(countries) >= 60
     assert Organization.objects.exclude(parent=None).count() >= len(countries) * 2
-    assert Place.objects.filter(kind=Place.Kind.CITY, parent=None).count() == len(countries)
-    assert not Place.objects.exclude(kind=Place.Kind.CITY).filter(parent=None).exists()
+    # Places are rooted in countries: each country, its capital inside it.
+    assert Place.objects.filter(kind=Place.Kind.COUNTRY, parent=None).count() == len(countries)
+    assert not Place.objects.exclude(kind=Place.Kind.COUNTRY).filter(parent=None).exists()
+    assert Place.objects.filter(
+        kind=Place.Kind.CITY, parent__kind=Place.Kind.COUNTRY
+    ).count() == len(countries)
     assert Topic.objects.exclude(parent=None).count() >= 60
     assert PersonName.objects.filter(script=PersonName.Script.CYRILLIC).exists()
     urls = Source.objects.values_list("url", flat=True)

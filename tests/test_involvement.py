@@ -166,6 +166,7 @@ def test_places_and_topics_nest_at_most_five_deep(scene):
     # Moving a whole branch under another counts the levels below it too.
     baku = scene["baku"]
     baku.parent = scene["dushanbe"]
+    baku.country = "TJ"  # a place is in the country of the place holding it
     baku.full_clean()
     top = Place.objects.create(name="Region", slug="region", country="AZ")
     scene["azerbaijan"].parent = top

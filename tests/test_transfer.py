@@ -49,6 +49,7 @@ from cooperation.models import (
     WorkshopCitation,
 )
 from cooperation.records import derived
+from tests.conftest import country_place
 
 BAKU_VISIT = "russian-prosecutors-working-visit-baku-2023"
 
@@ -102,10 +103,13 @@ def organization(slug, **fields):
 
 
 def place(slug, **fields):
+    country = fields.pop("country", "AZ")
+    if "parent" not in fields and fields.get("kind") != Place.Kind.COUNTRY:
+        fields["parent"] = country_place(country)
     return Place.objects.create(
         slug=slug,
         name=fields.pop("name", slug.replace("-", " ").title()),
-        country=fields.pop("country", "AZ"),
+        country=country,
         **fields,
     )
 
@@ -289,7 +293,7 @@ def test_baku_fixture_round_trips_through_an_export(tmp_path):
     empty_and_load(output.read_text(encoding="utf-8"), tmp_path)
 
     assert snapshot() == expected
-    assert sum(map(len, expected.values())) == 55
+    assert sum(map(len, expected.values())) == 57
 
 
 @pytest.mark.django_db(transaction=True)
@@ -364,7 +368,7 @@ def test_export_of_an_unknown_slug_is_refused_and_writes_nothing(db, tmp_path):
             "--output",
             str(output),
         )
-    with pytest.raises(CommandError, match="No cooperation programme has the slug 'no-such'"):
+    with pytest.raises(CommandError, match="No instrument has the slug 'no-such'"):
         export("--program", "no-such")
 
     assert not output.exists()
@@ -476,9 +480,7 @@ def test_fixture_of_several_programmes_is_named_after_them_and_holds_each(admin_
     )
 
     today = timezone.localdate().isoformat()
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="cooperation-programmes-{today}.json"'
-    )
+    assert response["Content-Disposition"] == (f'attachment; filename="instruments-{today}.json"')
     records = json.loads(downloaded(response))
     programs = {
         r["fields"]["slug"] for r in records if r["model"] == "cooperation.cooperationprogram"

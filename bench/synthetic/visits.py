@@ -104,6 +104,7 @@ def add_delegation(batch, ids, number, rng, world):
             created,
             updated,
             "",  # the search text, which derived.rebuild_all writes after the load
+            "",  # host_absent: every generated visit names its host
         )
     )
 

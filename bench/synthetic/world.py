@@ -128,13 +128,26 @@ def create_world(rng):
 
 
 def create_places(rng, counts):
-    """Each capital, and 2-4 sites inside it; return the capitals by country code."""
+    """Each country (places are rooted in countries), its capital, and 2-4 sites inside
+    that; return the capitals by country code."""
+    lands = {
+        country.code: Place(
+            name=country.name,
+            slug=f"{PREFIX}{country.code.lower()}",
+            kind=Place.Kind.COUNTRY,
+            country=country.code,
+            **ENTERED,
+        )
+        for country in COUNTRIES
+    }
+    save_all(list(lands.values()), counts)
     capitals = {
         country.code: Place(
             name=country.capital,
             slug=f"{PREFIX}{country.code.lower()}-{slugify(country.capital)}",
             kind=Place.Kind.CITY,
             country=country.code,
+            parent=lands[country.code],
             **ENTERED,
         )
         for country in COUNTRIES

@@ -26,12 +26,14 @@ from cooperation.models import (
     Meeting,
     MeetingCitation,
     MeetingParticipant,
+    Occasion,
     Organization,
     Person,
     PersonName,
     Place,
     ProgramCitation,
     ProgramSignatory,
+    Signing,
     SiteVisit,
     SiteVisitCitation,
     Source,
@@ -189,7 +191,7 @@ def visits_reached_by(record, using="default"):
     visits = Delegation.objects.using(using)
     if isinstance(record, Delegation):
         return visits.filter(pk=record.pk)
-    if isinstance(record, (Activity, DelegationMember, DelegationCitation)):
+    if isinstance(record, (Activity, DelegationMember, DelegationCitation, Signing)):
         return visits.filter(pk=record.delegation_id)
     if isinstance(record, MeetingParticipant):
         return visits.filter(meetings=record.meeting_id)
@@ -207,8 +209,11 @@ def visits_reached_by(record, using="default"):
         return visits.involving("place", record)
     if isinstance(record, Topic):
         return visits.involving("topic", record)
+    if isinstance(record, Occasion):
+        return visits.involving("occasion", record)
     if isinstance(record, CooperationProgram):
-        return visits.filter(program=record)
+        # The visits carrying it out, and the one it was signed during (whose page names it).
+        return visits.filter(Q(program=record) | Q(signings__instrument=record))
     if isinstance(record, Source):
         return visits.filter(
             Q(sources=record)
@@ -233,10 +238,16 @@ def programs_reached_by(record, using="default"):
         return programs.filter(signatories__person=person)
     if isinstance(record, Place):
         return programs.filter(signed_at=record)
+    if isinstance(record, Topic):
+        return programs.filter(topics=record)
     if isinstance(record, Source):
         return programs.filter(sources=record)
-    if isinstance(record, Delegation) and record.program_id:
-        return programs.filter(pk=record.program_id)
+    if isinstance(record, Delegation):
+        return programs.filter(Q(pk=record.program_id) | Q(signing__delegation=record))
+    if isinstance(record, Signing):
+        return programs.filter(pk=record.instrument_id)
+    if isinstance(record, Meeting):
+        return programs.filter(signing__meeting=record)
     return programs.none()
 
 
