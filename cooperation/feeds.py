@@ -79,7 +79,8 @@ def event_calendar(request, event):
     # DTEND of an all-day event is exclusive: the day after the last day.
     entry.add("dtend", (event.end_date or event.start_date) + dt.timedelta(days=1))
     entry.add("dtstamp", event.updated_at)
-    entry.add("location", f"{event.location.name}, {event.location.country.name}")
+    if event.location:
+        entry.add("location", f"{event.location.name}, {event.location.country.name}")
     entry.add("url", request.build_absolute_uri(event.get_absolute_url()))
     description = event.summary
     if event.date_basis == Delegation.DateBasis.REPORTED:

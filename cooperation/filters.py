@@ -20,6 +20,7 @@ from .languages import order_by_shown
 from .models import (
     CooperationProgram,
     Delegation,
+    Occasion,
     Organization,
     Person,
     Place,
@@ -180,6 +181,20 @@ class EventFilter(django_filters.FilterSet):
         public=Place.objects.public,
         method="filter_indexed",
         widget=text_input(_("place identifier")),
+    )
+    # The wider occasion (a council session, a forum) a visit or one of its activities was
+    # part of; an instrument signed or adopted during the visit.
+    occasion = SlugFilter(
+        label=_("Occasion"),
+        public=Occasion.objects.public,
+        method="filter_indexed",
+        widget=text_input(_("occasion identifier")),
+    )
+    instrument = SlugFilter(
+        label=_("Instrument signed"),
+        public=CooperationProgram.objects.published,
+        method="filter_indexed",
+        widget=text_input(_("instrument identifier")),
     )
     visit_type = django_filters.ChoiceFilter(
         label=_("Type of visit"),

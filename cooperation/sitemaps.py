@@ -7,7 +7,15 @@ languages' addresses as hreflang alternates and the English one as x-default.
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import CooperationProgram, Delegation, Organization, Person, Place, Topic
+from .models import (
+    CooperationProgram,
+    Delegation,
+    Occasion,
+    Organization,
+    Person,
+    Place,
+    Topic,
+)
 
 
 class MultilingualSitemap(Sitemap):
@@ -62,4 +70,5 @@ SITEMAPS = {
     "people": EntitySitemap(Person),
     "places": EntitySitemap(Place),
     "topics": EntitySitemap(Topic),
+    "occasions": EntitySitemap(Occasion),
 }

@@ -54,8 +54,6 @@ def event_json_ld(request, event, activities):
         "description": text(event, "summary"),
         "inLanguage": current(),
         "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
-        "location": _place(request, event.location),
-        "organizer": _organization(request, event.host_organization),
         "attendee": [
             _organization(request, event.sending_organization),
             *(
@@ -69,6 +67,11 @@ def event_json_ld(request, event, activities):
         ],
         "isBasedOn": [citation.source.url for citation in event.citations],
     }
+    # Only what the sources give: no location or organizer where they name none.
+    if event.location_id:
+        data["location"] = _place(request, event.location)
+    if event.host_organization_id:
+        data["organizer"] = _organization(request, event.host_organization)
     if event.date_basis == event.DateBasis.VISIT:
         data["startDate"] = event.start_date.isoformat()
     if event.end_date:

@@ -19,4 +19,5 @@ urlpatterns = [
     path("people/<slug:slug>/", views.person_detail, name="person-detail"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic-detail"),
     path("places/<slug:slug>/", views.place_detail, name="place-detail"),
+    path("occasions/<slug:slug>/", views.occasion_detail, name="occasion-detail"),
 ]

@@ -58,6 +58,7 @@ from .models import (
     Meeting,
     MeetingCitation,
     MeetingParticipant,
+    Occasion,
     Organization,
     Person,
     Place,
@@ -360,9 +361,13 @@ EXPORT_COLUMNS = {
     "date_basis": lambda e, url: e.date_basis,
     "sending_organization": lambda e, url: e.sending_organization.name,
     "sending_country": lambda e, url: e.sending_organization.country.code or None,
-    "host_organization": lambda e, url: e.host_organization.name,
-    "host_country": lambda e, url: e.host_organization.country.code or None,
-    "location": lambda e, url: e.location.name,
+    "host_organization": lambda e, url: e.host_organization.name if e.host_organization else None,
+    "host_country": lambda e, url: (
+        e.host_organization.country.code or None if e.host_organization else None
+    ),
+    # Why there is no host ("not_stated", "no_single_host"), when there is none.
+    "host_absent": lambda e, url: e.host_absent or None,
+    "location": lambda e, url: e.location.name if e.location else None,
     "program": lambda e, url: e.public_program.title if e.public_program else None,
     "summary": lambda e, url: e.summary,
     # The language of the texts above: the export's, from its address (/az/events/export.csv
@@ -491,7 +496,9 @@ def event_detail(request, slug):
     event = get_object_or_404(
         visible_to(request, Delegation)
         .with_listing()
-        .select_related("sending_organization__parent", "host_organization__parent")
+        .select_related(
+            "sending_organization__parent", "host_organization__parent", "occasion__series"
+        )
         .prefetch_related(
             Prefetch("delegationcitation_set", queryset=citations, to_attr="citations"),
             Prefetch(
@@ -500,7 +507,7 @@ def event_detail(request, slug):
             ),
             Prefetch(
                 "meetings",
-                queryset=Meeting.objects.select_related("place", "host_organization"),
+                queryset=Meeting.objects.select_related("place", "host_organization", "occasion"),
             ),
             Prefetch(
                 "meetings__participants",
@@ -510,12 +517,12 @@ def event_detail(request, slug):
                 "meetings__meetingcitation_set",
                 queryset=MeetingCitation.objects.select_related("source"),
             ),
-            Prefetch("workshops", queryset=Workshop.objects.select_related("place")),
+            Prefetch("workshops", queryset=Workshop.objects.select_related("place", "occasion")),
             Prefetch(
                 "workshops__workshopcitation_set",
                 queryset=WorkshopCitation.objects.select_related("source"),
             ),
-            Prefetch("site_visits", queryset=SiteVisit.objects.select_related("place")),
+            Prefetch("site_visits", queryset=SiteVisit.objects.select_related("place", "occasion")),
             Prefetch(
                 "site_visits__sitevisitcitation_set",
                 queryset=SiteVisitCitation.objects.select_related("source"),
@@ -529,12 +536,18 @@ def event_detail(request, slug):
         slug=slug,
     )
     activities = event.activities()
+    # Instruments signed during the visit (prefetched with their topics), published ones only;
+    # those signed at a meeting are named with it too.
+    signings = [s for s in event.signings.all() if s.instrument.is_published]
+    for meeting in event.meetings.all():
+        meeting.signed_here = [s.instrument for s in signings if s.meeting_id == meeting.pk]
     response = render(
         request,
         "cooperation/event_detail.html",
         {
             "event": event,
             "program": event.public_program,
+            "signings": signings,
             "activities": activities,
             "json_ld": event_json_ld(request, event, activities),
             "preview": None if event.is_published else admin_change_url(event),
@@ -594,9 +607,10 @@ def program_list(request):
 def program_detail(request, slug):
     program = get_object_or_404(
         visible_to(request, CooperationProgram)
-        .select_related("signed_at")
+        .select_related("signed_at", "signing__delegation", "signing__meeting")
         .prefetch_related(
             Prefetch("parties", queryset=Organization.objects.order_by(order_by_shown("name"))),
+            Prefetch("topics", queryset=Topic.objects.order_by(order_by_shown("name"))),
             Prefetch(
                 "signatories",
                 queryset=ProgramSignatory.objects.select_related("person", "organization"),
@@ -622,11 +636,14 @@ def program_detail(request, slug):
         .annotate(count=Count("pk"))
         .order_by("year")
     )
+    signing = getattr(program, "signing", None)
     response = render(
         request,
         "cooperation/program_detail.html",
         {
             "program": program,
+            # The visit it was signed during, when the public may see that visit.
+            "signing": signing if signing and signing.delegation.is_published else None,
             "events": list(events[:PROGRAM_EVENTS_SHOWN]),
             "years": years,
             "shown": PROGRAM_EVENTS_SHOWN,
@@ -726,6 +743,33 @@ def place_detail(request, slug):
         "place",
         {"parent_is_public": parent_is_public, "inside": inside},
     )
+
+
+def occasion_detail(request, slug):
+    occasion = get_object_or_404(
+        Occasion.objects.public().select_related("series", "place"), slug=slug
+    )
+    before, after = occasion.neighbours()
+    # Activities that were part of it during visits that, as a whole, were not.
+    activities = [
+        activity
+        for model in (Meeting, Workshop, SiteVisit)
+        for activity in model.objects.filter(occasion=occasion, delegation__status=Status.PUBLISHED)
+        .exclude(delegation__occasion=occasion)
+        .select_related("delegation")
+        .order_by("date", "order", "id")[:OCCASION_ACTIVITIES_SHOWN]
+    ]
+    return entity_page(
+        request,
+        "cooperation/occasion_detail.html",
+        occasion,
+        "occasion",
+        {"before": before, "after": after, "activities": activities},
+    )
+
+
+# How many activities of each kind an occasion's page lists; its visits are paged.
+OCCASION_ACTIVITIES_SHOWN = 100
 
 
 def server_error(request):

@@ -64,18 +64,18 @@ PAGES = {
     "/": 1 + 2,  # recent events with their offices and places; programmes
     # count; a page of programmes with their published event counts; their parties
     "/programs/": 1 + 3,
-    # programme with its signing place; parties; signatories; citations; its most
-    # recent events; its events per year
-    "/programs/program-2021-2023/": 1 + 6,
+    # programme with its signing place and the visit it was signed during; parties; topics;
+    # signatories; citations; its most recent events; its events per year
+    "/programs/program-2021-2023/": 1 + 7,
     # organization; its public units; count; the ids of a page of events; those events
     "/organizations/ru-pgo/": 1 + 5,
     # person; other names; positions; programmes signed; count; ids; events
     "/people/frequent-guest/": 1 + 7,
     # topic; public narrower topics; count; ids; events
     "/topics/extradition/": 1 + 5,
-    # place with its parent; places inside; count; ids; events
-    "/places/baku/": 1 + 5,
-    # ...and, for a place inside another, whether that one is public
+    # place with its parent (its country); whether that is public; places inside; count;
+    # ids; events
+    "/places/baku/": 1 + 6,
     "/places/museum/": 1 + 6,
     # the topic named in the URL; count; ids of the page; its events; the facets' sample;
     # its index terms (programme, country and topic counts); its years; the programmes
