@@ -4,11 +4,12 @@ the event list's filters, search, the entity pages. Each question has an exact a
 import importlib
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 
-from cooperation import records
+from cooperation import eventindex, records
 from cooperation.models import (
     EventTerm,
     EventTermCount,
@@ -152,6 +153,37 @@ def test_the_migration_writes_the_direction_rows_the_index_would(scene):
     assert rows() == ([], [])
     migration.add_sides(None, editor)
     assert rows() == built
+
+
+def test_the_migration_roots_places_in_countries_with_the_rows_the_index_would_build(
+    client, scene
+):
+    # Before places were rooted in countries, "Azerbaijan" was a place like any other and
+    # Dushanbe stood alone; migration 0016 makes the first a country and puts the second
+    # inside a new one, and writes the index rows of the new ancestors with its own SQL.
+    migration = importlib.import_module("cooperation.migrations.0016_places_rooted_in_countries")
+    migration.root_in_countries(apps, connection.schema_editor())
+
+    assert Place.objects.get(slug="azerbaijan").kind == Place.Kind.COUNTRY
+    tajikistan = Place.objects.get(slug="dushanbe").parent
+    assert (tajikistan.kind, tajikistan.name_en, tajikistan.name_ru) == (
+        Place.Kind.COUNTRY,
+        "Tajikistan",
+        "Таджикистан",
+    )
+    assert not Place.objects.filter(parent=None).exclude(kind=Place.Kind.COUNTRY).exists()
+
+    def rows():
+        places = Q(term__startswith="l:")
+        return (
+            sorted(EventTerm.objects.filter(places).values_list("delegation_id", "term")),
+            sorted(EventTermCount.objects.filter(places).values_list("term", "events")),
+        )
+
+    migrated = rows()
+    eventindex.rebuild()
+    assert rows() == migrated
+    assert listed(client, place=tajikistan.slug) == {"council"}
 
 
 def test_places_and_topics_nest_at_most_five_deep(scene):

@@ -1,5 +1,5 @@
-"""Which published record a record belongs to: a visit's members, citations and activities
-(and their participants and citations) belong to the visit; a programme's signatories and
+"""Which published record a record belongs to: a visit's members, citations, activities
+(and their participants and citations) and signings belong to the visit; a programme's signatories and
 citations to the programme. The owner's status decides whether a change is public, and who
 may make it without review."""
 
@@ -13,6 +13,7 @@ from cooperation.models import (
     MeetingParticipant,
     ProgramCitation,
     ProgramSignatory,
+    Signing,
     SiteVisit,
     SiteVisitCitation,
     Status,
@@ -30,7 +31,8 @@ def owners_of(record, using="default"):
     visits = Delegation.objects.using(using)
     if isinstance(record, OWNER_MODELS):
         return [record] if record.pk is not None else []
-    if isinstance(record, (*ACTIVITY_MODELS, DelegationMember, DelegationCitation)):
+    # A signing is entered with the visit it happened during.
+    if isinstance(record, (*ACTIVITY_MODELS, DelegationMember, DelegationCitation, Signing)):
         return list(visits.filter(pk=record.delegation_id))
     if isinstance(record, MeetingParticipant):
         return list(visits.filter(meetings=record.meeting_id))

@@ -48,6 +48,8 @@ def graph(owner, using="default"):
         records += [workshop, *workshop.workshopcitation_set.using(using).order_by("pk")]
     for site_visit in owner.site_visits.using(using).order_by("pk"):
         records += [site_visit, *site_visit.sitevisitcitation_set.using(using).order_by("pk")]
+    # After the meetings, which a signing may name.
+    records += owner.signings.using(using).order_by("order", "pk")
     return records
 
 
