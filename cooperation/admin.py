@@ -250,11 +250,13 @@ class NumberedRowsFormSet(forms.BaseInlineFormSet):
         return any(field.name == "order" for field in self.model._meta.concrete_fields)
 
     def stored_orders(self):
-        """{pk: order} of the owner's stored rows."""
+        """{pk: order} of the owner's stored rows, read once."""
         if self.instance.pk is None:
             return {}
-        rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
-        return dict(rows.order_by().values_list("pk", "order"))
+        if not hasattr(self, "_stored_orders"):
+            rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
+            self._stored_orders = dict(rows.order_by().values_list("pk", "order"))
+        return self._stored_orders
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
@@ -290,16 +292,23 @@ class NumberedRowsFormSet(forms.BaseInlineFormSet):
             and not (self.can_delete and self._should_delete_form(form))
             and (form.instance.pk is not None or form.has_changed())
         ]
+        blank = [
+            form
+            for form in kept
+            if "order" in form.fields
+            and form.cleaned_data.get("order") is None
+            and "order" not in form.errors
+        ]
+        if not blank:
+            return
         on_page = {form.instance.pk for form in self.forms if form.instance.pk is not None}
         taken = [order for pk, order in self.stored_orders().items() if pk not in on_page]
         taken += [form.cleaned_data.get("order") for form in kept]
         taken = [order for order in taken if order is not None]
         next_order = max(taken, default=0) + 1
-        for form in kept:
-            blank = form.cleaned_data.get("order") is None and "order" not in form.errors
-            if "order" in form.fields and blank:
-                form.cleaned_data["order"] = form.instance.order = next_order
-                next_order += 1
+        for form in blank:
+            form.cleaned_data["order"] = form.instance.order = next_order
+            next_order += 1
 
 
 class UniqueWithinOwnerFormSet(NumberedRowsFormSet):
