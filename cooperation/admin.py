@@ -57,6 +57,7 @@ from .models import (
     Meeting,
     MeetingCitation,
     MeetingParticipant,
+    Occasion,
     Organization,
     Person,
     PersonName,
@@ -66,6 +67,8 @@ from .models import (
     ProgramSignatory,
     PublishableModel,
     Revision,
+    Series,
+    Signing,
     SiteVisit,
     SiteVisitCitation,
     Source,
@@ -828,6 +831,35 @@ class TopicAdmin(PublicEntityAdmin, TranslationAdmin):
     readonly_fields = TIMESTAMPS
 
 
+@admin.register(Series)
+class SeriesAdmin(RecordAdmin, TranslationAdmin):
+    list_display = ("name", "slug")
+    search_fields = (*in_every_language("name"), "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = TIMESTAMPS
+
+
+@admin.register(Occasion)
+class OccasionAdmin(PublicEntityAdmin, TranslationAdmin):
+    list_display = ("name", "kind", "series", "number", "start_date", "place")
+    list_filter = ("kind", "series")
+    list_select_related = ("series", "place")
+    search_fields = (*in_every_language("name"), "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("series", "place")
+    readonly_fields = TIMESTAMPS
+    fields = (
+        "name",
+        "slug",
+        "kind",
+        ("series", "number"),
+        ("start_date", "end_date"),
+        ("place", "online"),
+        "summary",
+        *TIMESTAMPS,
+    )
+
+
 @admin.register(Source)
 class SourceAdmin(RecordAdmin):
     list_display = ("title", "publisher", "published_on", "language", "supplied_by")
@@ -1119,8 +1151,8 @@ class PublishableAdmin(RecordAdmin):
 @admin.register(CooperationProgram)
 class CooperationProgramAdmin(PublishableAdmin, TranslationAdmin):
     form = CooperationProgramForm
-    list_display = ("title", "period", "party_names", "signed_on", "status")
-    list_filter = ("status",)
+    list_display = ("title", "kind", "period", "party_names", "signed_on", "status")
+    list_filter = ("status", "kind")
     list_select_related = ("signed_at",)
     search_fields = (
         *in_every_language("title"),
@@ -1128,10 +1160,23 @@ class CooperationProgramAdmin(PublishableAdmin, TranslationAdmin):
         *in_every_language("parties__name", "parties__short_name"),
     )
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("parties", "signed_at")
+    autocomplete_fields = ("parties", "signed_at", "topics")
     readonly_fields = TIMESTAMPS
     fieldsets = (
-        (None, {"fields": ("title", "slug", "parties", ("start_year", "end_year"), "summary")}),
+        (
+            None,
+            {
+                "fields": (
+                    "kind",
+                    ("title", "title_is_descriptive"),
+                    "slug",
+                    "parties",
+                    ("start_year", "end_year"),
+                    "topics",
+                    "summary",
+                )
+            },
+        ),
         (gettext_lazy("Signing"), {"fields": ("signed_on", "signed_at")}),
         (PUBLICATION, {"fields": (*PUBLICATION_FIELDS, *TIMESTAMPS)}),
     )
@@ -1178,9 +1223,10 @@ class MeetingInline(ActivityInline):
         ("date", "end_date", "order"),
         ("place", "online", "host_organization"),
         "topics",
+        "occasion",
         "summary",
     )
-    autocomplete_fields = ("place", "host_organization", "topics")
+    autocomplete_fields = ("place", "host_organization", "topics", "occasion")
     show_change_link = True
 
 
@@ -1191,17 +1237,43 @@ class WorkshopInline(ActivityInline):
         ("date", "end_date", "order"),
         ("place", "online"),
         "topics",
+        "occasion",
         "summary",
     )
-    autocomplete_fields = ("place", "topics")
+    autocomplete_fields = ("place", "topics", "occasion")
     show_change_link = True
 
 
 class SiteVisitInline(ActivityInline):
     model = SiteVisit
-    fields = (("title", "slug"), ("date", "end_date", "order"), "place", "topics", "summary")
-    autocomplete_fields = ("place", "topics")
+    fields = (
+        ("title", "slug"),
+        ("date", "end_date", "order"),
+        "place",
+        "topics",
+        "occasion",
+        "summary",
+    )
+    autocomplete_fields = ("place", "topics", "occasion")
     show_change_link = True
+
+
+class SigningInline(ValidLookupAutocomplete, admin.TabularInline):
+    """Instruments signed or adopted during the visit, at one of its saved meetings where
+    the sources say which."""
+
+    model = Signing
+    fields = ("instrument", "meeting", "order")
+    autocomplete_fields = ("instrument",)
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        meetings = formset.form.base_fields["meeting"]
+        meetings.queryset = (
+            Meeting.objects.filter(delegation=obj) if obj else Meeting.objects.none()
+        )
+        return formset
 
 
 class MeetingParticipantInline(ValidLookupAutocomplete, TranslationTabularInline):
@@ -1378,6 +1450,7 @@ class DelegationAdmin(NestedModelAdminMixin, PublishableAdmin, TranslationAdmin)
         "program",
         "location",
         "topics",
+        "occasion",
     )
     readonly_fields = TIMESTAMPS
     save_on_top = True
@@ -1388,8 +1461,9 @@ class DelegationAdmin(NestedModelAdminMixin, PublishableAdmin, TranslationAdmin)
                 "fields": (
                     "title",
                     "slug",
-                    ("sending_organization", "host_organization"),
+                    ("sending_organization", "host_organization", "host_absent"),
                     "program",
+                    "occasion",
                     "visit_type",
                     ("start_date", "end_date"),
                     "date_basis",
@@ -1414,6 +1488,7 @@ class DelegationAdmin(NestedModelAdminMixin, PublishableAdmin, TranslationAdmin)
         ),
         nested(WorkshopInline, inlines=(nested(WorkshopCitationInline, inner=True),)),
         nested(SiteVisitInline, inlines=(nested(SiteVisitCitationInline, inner=True),)),
+        nested(SigningInline),
     )
 
     def get_queryset(self, request):

@@ -82,6 +82,7 @@ NAMED = {
     "person": PEOPLE,
     "place": (*PLACES, "location__parent"),
     "topic": TOPICS,
+    "occasion": OCCASIONS,
 }
 
 

@@ -119,11 +119,15 @@ def with_value(query, name, value):
     return f"?{query.urlencode()}"
 
 
+def instrument_order():
+    """Programmes by their first year, newest first; instruments with no period after them
+    (PostgreSQL would put them first), then by title as the page shows it."""
+    return (F("start_year").desc(nulls_last=True), order_by_shown("title"), "id")
+
+
 def home(request):
     events = Delegation.objects.published().with_listing().order_by("-start_date", "-id")[:6]
-    programs = CooperationProgram.objects.published().order_by(
-        "-start_year", order_by_shown("title"), "id"
-    )[:6]
+    programs = CooperationProgram.objects.published().order_by(*instrument_order())[:6]
     return render(
         request,
         "cooperation/home.html",
@@ -593,7 +597,7 @@ def program_list(request):
         .prefetch_related(
             Prefetch("parties", queryset=Organization.objects.order_by(order_by_shown("name")))
         )
-        .order_by("-start_year", order_by_shown("title"), "id")
+        .order_by(*instrument_order())
     )
     page_number = parse_page(request)
     if page_number is None:

@@ -160,6 +160,7 @@ NAMES = {
     "organization": (Organization, ("name", "short_name")),
     "place": (Place, ("name",)),
     "topic": (Topic, ("name",)),
+    "occasion": (Occasion, ("name",)),
 }
 
 

@@ -1,7 +1,7 @@
 """Which published record a record belongs to: a visit's members, citations, activities
-(and their participants and citations) and signings belong to the visit; a programme's signatories and
-citations to the programme. The owner's status decides whether a change is public, and who
-may make it without review."""
+(and their participants and citations) and signings belong to the visit; a programme's
+signatories and citations to the programme. The owner's status decides whether a change is
+public, and who may make it without review."""
 
 from cooperation.models import (
     CooperationProgram,
