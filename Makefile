@@ -20,7 +20,7 @@ WITH_POSTGRES := bash tests/with_postgres.sh
 .PHONY: backup restore messages i18n-coverage
 
 help:
-	@echo "make run            set up a local site (SQLite, Baku fixture, admin user) on 127.0.0.1:$(PORT)"
+	@echo "make run            set up a local site (SQLite, the fixtures, admin user) on 127.0.0.1:$(PORT)"
 	@echo "make test           lint, Django checks, then the tests (HTML checker and browser"
 	@echo "                    tests included) on SQLite and on PostgreSQL"
 	@echo "make lint           ruff format --check and ruff check"
@@ -69,9 +69,14 @@ i18n-coverage:
 		printf '%s: ' "$$po"; msgfmt --statistics -o /dev/null "$$po" 2>&1; \
 	done
 
+# The Baku visit and the fact-note visits beside it, loaded in one transaction.
+FIXTURES := baku_2023 cis_council_dushanbe_2025 georgia_bulgaria_2017 uganda_dpp_baku_2025 \
+	gcc_assistant_attorneys_general_2024 chinese_prosecutors_study_trip_2018 \
+	uzbek_prosecutors_azerbaijan_2022
+
 run: .venv messages
 	$(MANAGE) migrate --noinput
-	$(MANAGE) loaddata baku_2023
+	$(MANAGE) loaddata $(FIXTURES)
 	@if [ "$$($(MANAGE) shell --verbosity 0 -c 'from django.conf import settings; print(settings.DEBUG)')" = True ]; then \
 		echo "$(MANAGE) create_local_superuser"; \
 		$(MANAGE) create_local_superuser; \
