@@ -78,10 +78,13 @@ def _rows(visits):
     for prefix, paths in involvement.KINDS.values():
         for path in paths:
             value = Cast(F(path), models.CharField())
-            rows = published.filter(**{f"{path}__isnull": False})
+            present = {f"{path}__isnull": False}
             if not involvement.names_a_record(Delegation, path):
-                # A code (a country, a type of visit): an empty one names nothing.
-                rows = rows.exclude(**{path: ""})
+                # A code (a country, a type of visit): an empty one names nothing. Asked of
+                # each row in the same filter() (so the same join): exclude() would drop the
+                # visit if any of its participants had no country.
+                present[f"{path}__gt"] = ""
+            rows = published.filter(**present)
             parts.append(
                 rows.values(
                     row_visit=F("pk"),
