@@ -33,12 +33,15 @@ from cooperation.models import (
     EventTerm,
     Meeting,
     MeetingParticipant,
+    Occasion,
     Organization,
     Person,
     PersonName,
     Place,
     Position,
     ProgramSignatory,
+    Series,
+    Signing,
     SiteVisit,
     Source,
     Status,
@@ -226,7 +229,8 @@ def test_world_is_synthetic_and_complete(archive):
     assert PersonName.objects.filter(script=PersonName.Script.CYRILLIC).exists()
     urls = Source.objects.values_list("url", flat=True)
     assert urls and all(url.startswith("https://example.org/") for url in urls)
-    for programme in CooperationProgram.objects.prefetch_related("parties", "signatories"):
+    programmes = CooperationProgram.objects.filter(kind=CooperationProgram.Kind.PROGRAMME)
+    for programme in programmes.prefetch_related("parties", "signatories"):
         assert len(programme.parties.all()) == 2
         assert len(programme.signatories.all()) == 2
 
@@ -250,11 +254,33 @@ def test_a_sample_of_every_kind_of_record_passes_full_clean(archive):
         Workshop,
         Workshop.topics.through,
         SiteVisit,
+        Series,
+        Occasion,
+        Signing,
     ):
         sample = list(model.objects.order_by("?")[:8])
         assert sample, model
         for record in sample:
             record.full_clean()
+
+
+def test_some_visits_are_part_of_an_occasion_or_where_a_memorandum_was_signed(archive):
+    # So that the occasion and instrument filters have rows to read at any archive size.
+    assert Delegation.objects.exclude(occasion=None).exists()
+    for signing in Signing.objects.select_related("instrument", "delegation"):
+        memorandum, visit = signing.instrument, signing.delegation
+        assert memorandum.kind == CooperationProgram.Kind.MEMORANDUM
+        assert memorandum.signed_on == visit.start_date
+        assert set(memorandum.parties.all()) == {
+            visit.sending_organization,
+            visit.host_organization,
+        }
+        assert memorandum.status == visit.status
+    published = Signing.objects.filter(delegation__status="published").first()
+    assert published is not None
+    assert EventTerm.objects.filter(
+        delegation=published.delegation, term=f"i:{published.instrument_id}"
+    ).exists()
 
 
 def test_search_text_and_vector_are_the_sites_own(archive):

@@ -34,7 +34,7 @@ COLUMNS = {
         "id", "slug", "title", "sending_organization_id", "host_organization_id", "program_id",
         "visit_type", "start_date", "end_date", "date_basis", "location_id", "purpose",
         "summary", "status", "published_at", "created_at", "updated_at", "search_text",
-        "host_absent",
+        "host_absent", "occasion_id",
     ),
     Meeting: (
         "id", "delegation_id", "slug", "title", "date", "order", "summary", "place_id",

@@ -44,6 +44,7 @@ from .world import COUNCIL, DRAFT_SHARE, DRAFTS, PUBLISHED
 
 VISIT_SLUG = "visit-{:07d}"
 PROGRAMME_SHARE = 0.85  # of visits under a programme between their offices
+OCCASION_SHARE = 0.03  # of visits part of a numbered meeting of a series
 
 BY_VISIT, REPORTED = Delegation.DateBasis.VISIT.value, Delegation.DateBasis.REPORTED.value
 HOST, VISITING = MeetingParticipant.Side.HOST.value, MeetingParticipant.Side.VISITING.value
@@ -80,6 +81,7 @@ def add_delegation(batch, ids, number, rng, world):
     location = country.capital[0] if rand() < 0.7 else pick(rand, country.sites)[0]
     purpose = fill(rand, pick(rand, PURPOSES), host=the(host.name))
     text = summary(rand, sending.name, host.name, country.name, between(rand, 2, 4))
+    occasion = pick(rand, world.occasions) if world.occasions and rand() < OCCASION_SHARE else None
     visit = Visit(ids(Delegation), host, country, start, end, created, updated, [], False)
     add_members(batch, visit, sending, rng)
     add_citation(batch, visit, rand, world)
@@ -105,6 +107,7 @@ def add_delegation(batch, ids, number, rng, world):
             updated,
             "",  # the search text, which derived.rebuild_all writes after the load
             "",  # host_absent: every generated visit names its host
+            occasion,
         )
     )
 

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 
 from cooperation.models import (
     CooperationProgram,
+    Occasion,
     Organization,
     Person,
     PersonName,
@@ -27,6 +28,7 @@ from cooperation.models import (
     Position,
     ProgramCitation,
     ProgramSignatory,
+    Series,
     Source,
     Status,
     Topic,
@@ -97,6 +99,7 @@ class World:
     topics: list  # leaf topics: (id, name, parent id)
     siblings: dict  # parent id -> [leaf topic ids]
     sources: list  # ids
+    occasions: list  # ids
 
 
 # --- Making it -----------------------------------------------------------------------------
@@ -124,6 +127,7 @@ def create_world(rng):
     create_topics(counts)
     sources = create_sources(counts)
     create_programmes(rng, offices, capitals, staff.heads(), sources, counts)
+    create_occasions(rng, capitals, counts)
     return counts
 
 
@@ -374,6 +378,43 @@ def create_programmes(rng, offices, capitals, heads, sources, counts):
         save_all(rows, counts)
 
 
+# Recurring formats, each with a numbered meeting a year since its first.
+SERIES = (
+    ("Coordination council of prosecutors general", 1995),
+    ("Conference of prosecutors general of the region", 2001),
+    ("Forum on asset recovery", 2008),
+    ("Network of anti-corruption prosecutors", 2010),
+    ("Meeting of heads of international cooperation departments", 2012),
+    ("Council of prosecutors of the maritime states", 2015),
+)
+
+
+def create_occasions(rng, capitals, counts):
+    """Each series' yearly meetings up to 2025, numbered, each in a capital."""
+    series = save_all(
+        [Series(name=name, slug=f"{PREFIX}{slugify(name)}", **ENTERED) for name, _first in SERIES],
+        counts,
+    )
+    cities = [capitals[code] for code in sorted(capitals)]
+    occasions = []
+    for each, (name, first) in zip(series, SERIES, strict=True):
+        for number, year in enumerate(range(first, 2026), start=1):
+            day = dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
+            occasions.append(
+                Occasion(
+                    name=f"{name}: meeting {number}",
+                    slug=f"{each.slug}-{number:02d}",
+                    kind=Occasion.Kind.SESSION,
+                    series=each,
+                    number=number,
+                    start_date=day,
+                    place=rng.choice(cities),
+                    **ENTERED,
+                )
+            )
+    save_all(occasions, counts)
+
+
 def draw_programme(rng, number, first, second, capitals):
     start_year = rng.randint(2000, 2024)
     end_year = min(start_year + rng.randint(0, 3), 2026)
@@ -440,6 +481,9 @@ def load_world():
         topics=topics,
         siblings=siblings,
         sources=[pk for _, pk in in_order(sources, "url", "id")],
+        occasions=[
+            pk for _, pk in in_order(Occasion.objects.filter(slug__startswith=PREFIX), "slug", "id")
+        ],
     )
     check_complete(world)
     return world
@@ -476,17 +520,17 @@ def load_offices():
 def load_countries():
     """The countries with a synthetic capital, by code."""
     places = in_order(
-        Place.objects.filter(slug__startswith=PREFIX),
-        *("slug", "id", "name", "country", "parent_id"),
+        Place.objects.filter(slug__startswith=PREFIX).exclude(kind=Place.Kind.COUNTRY),
+        *("slug", "id", "name", "country", "kind"),
     )
     names = {country.code: country.name for country in COUNTRIES}
     countries = {
         code: Country(code, names.get(code, code), (pk, name), [])
-        for _, pk, name, code, parent in places
-        if parent is None
+        for _, pk, name, code, kind in places
+        if kind == Place.Kind.CITY
     }
-    for _, pk, name, code, parent in places:
-        if parent is not None:
+    for _, pk, name, code, kind in places:
+        if kind != Place.Kind.CITY:
             countries[code].sites.append((pk, name))
     return countries
 
@@ -509,7 +553,9 @@ def load_programmes(offices):
             dt.date(end_year, 12, 31).toordinal(),
         )
         for _, pk, start_year, end_year in in_order(
-            CooperationProgram.objects.filter(slug__startswith=PREFIX),
+            CooperationProgram.objects.filter(
+                slug__startswith=PREFIX, kind=CooperationProgram.Kind.PROGRAMME
+            ),
             *("slug", "id", "start_year", "end_year"),
         )
         if len(parties.get(pk, ())) >= 2

@@ -43,6 +43,7 @@ from bench.synthetic.loading import (
     check_columns,
     empty_batch,
 )
+from bench.synthetic.signings import sign_during_visits
 from bench.synthetic.visits import VISIT_SLUG, add_delegation
 from bench.synthetic.world import PREFIX, create_world, load_world
 from cooperation import registry_version
@@ -105,6 +106,7 @@ class Command(BaseCommand):
         aside = IndexesSetAside.for_empty_tables()
         try:
             counts.update(self.write_delegations(load_world(), first, options))
+            sign_during_visits(last_id, counts)
             # The rebuild reads the new rows through these tables' indexes; the visits'
             # own indexes are made after it has written the visits' derived columns.
             records = [model for model in COLUMNS if model is not Delegation]
