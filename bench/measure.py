@@ -37,6 +37,7 @@ from cooperation.models import (  # noqa: E402
     DelegationMember,
     Organization,
     Place,
+    Signing,
     Topic,
 )
 
@@ -109,6 +110,20 @@ def pick_entities():
     place = Place.objects.filter(kind="city").order_by("id").first()
     program = CooperationProgram.objects.published().order_by("id").first()
     country = Organization.objects.get(slug=busiest_org).country.code
+    country_place = Place.objects.filter(kind="country", country=country).first()
+    occasion = (
+        published.exclude(occasion=None)
+        .values("occasion__slug")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()["occasion__slug"]
+    )
+    memorandum = (
+        Signing.objects.filter(delegation__status="published", instrument__status="published")
+        .order_by("id")
+        .values_list("instrument__slug", flat=True)
+        .first()
+    )
     common, rare = search_words()
     return {
         "event": event.slug,
@@ -118,6 +133,9 @@ def pick_entities():
         "place": place.slug,
         "program": program.slug,
         "country": country,
+        "country_place": country_place.slug,
+        "occasion": occasion,
+        "memorandum": memorandum,
         "common": common,
         "rare": rare,
         "year": event.start_date.year - 3,
@@ -141,6 +159,11 @@ def pages(e):
         ("events program", f"/events/?program={e['program']}"),
         ("events organization", f"/events/?organization={e['organization']}"),
         ("events country", f"/events/?country={e['country']}"),
+        ("events from_country", f"/events/?from_country={e['country']}"),
+        ("events to_country", f"/events/?to_country={e['country']}"),
+        ("events occasion", f"/events/?occasion={e['occasion']}"),
+        ("events instrument", f"/events/?instrument={e['memorandum']}"),
+        ("events place (country)", f"/events/?place={e['country_place']}"),
         ("events person", f"/events/?person={e['person']}"),
         ("events topic", f"/events/?topic={e['topic']}"),
         ("events place", f"/events/?place={e['place']}"),
@@ -159,6 +182,9 @@ def pages(e):
         ("person page", f"/people/{e['person']}/"),
         ("topic page", f"/topics/{e['topic']}/"),
         ("place page", f"/places/{e['place']}/"),
+        ("place page (country)", f"/places/{e['country_place']}/"),
+        ("occasion page", f"/occasions/{e['occasion']}/"),
+        ("instrument page (memorandum)", f"/programs/{e['memorandum']}/"),
         ("feed", "/feeds/events.atom"),
         ("export csv (first 64 kB)", f"/events/export.csv?year={e['year']}"),
         ("export json (first 64 kB)", f"/events/export.json?year={e['year']}"),
