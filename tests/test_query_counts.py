@@ -10,9 +10,11 @@ from cooperation.models import (
     DelegationMember,
     Meeting,
     MeetingParticipant,
+    Occasion,
     Person,
     Place,
     ProgramSignatory,
+    Series,
     SiteVisit,
     Topic,
     Workshop,
@@ -29,6 +31,18 @@ def crowd(world, make_event):
     ProgramSignatory.objects.create(
         program=world.program, person=person, organization=world.russia, title="Envoy"
     )
+    # The second session of a council (the first and third public too) and a forum whose
+    # meetings took place during visits that were part of the session.
+    council = Series.objects.create(name="Council", slug="council")
+    sessions = [
+        Occasion.objects.create(
+            name=f"Session {n}", slug=f"session-{n}", series=council, number=n, place=world.baku
+        )
+        for n in (1, 2, 3)
+    ]
+    forum = Occasion.objects.create(name="Forum", slug="forum")
+    for session in (sessions[0], sessions[2]):
+        derived.refresh([make_event(occasion=session).pk])
 
     def grow(n):
         for _ in range(n):
@@ -38,9 +52,12 @@ def crowd(world, make_event):
                 location=world.baku,
                 program=world.program,
                 start_date=dt.date(2022, 1, 1),
+                occasion=sessions[1],
             )
             DelegationMember.objects.create(delegation=event, person=person)
-            meeting = Meeting.objects.create(delegation=event, slug="m", title="Talks")
+            meeting = Meeting.objects.create(
+                delegation=event, slug="m", title="Talks", occasion=forum
+            )
             MeetingParticipant.objects.create(meeting=meeting, person=person, side="visiting")
             Workshop.objects.create(delegation=event, slug="w", title="W").topics.add(topic)
             SiteVisit.objects.create(delegation=event, slug="s", title="Tour", place=museum)
@@ -81,6 +98,13 @@ PAGES = {
     # its index terms (programme, country and topic counts); its years; the programmes
     # and topics counted; the form's topic choices
     "/events/?topic=extradition&year=2022": 1 + 10,
+    # occasion with its series and place; the previous and the next public meeting of the
+    # series; activities of other visits that were part of it (meetings, workshops, site
+    # visits); count; ids; events
+    "/occasions/session-2/": 1 + 9,
+    # ...and, for an occasion of no series, no neighbours to read
+    "/occasions/forum/": 1 + 7,
+    "/events/?occasion=session-2": 1 + 10,
 }
 # Pages that list the crowd's events.
 LISTS = {url for url in PAGES if url not in ("/programs/",)}
