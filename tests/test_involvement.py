@@ -155,9 +155,7 @@ def test_the_migration_writes_the_direction_rows_the_index_would(scene):
     assert rows() == built
 
 
-def test_the_migration_roots_places_in_countries_with_the_rows_the_index_would_build(
-    client, scene
-):
+def test_the_migration_roots_places_in_countries_with_the_rows_the_index_would_build(client, scene):
     # Before places were rooted in countries, "Azerbaijan" was a place like any other and
     # Dushanbe stood alone; migration 0016 makes the first a country and puts the second
     # inside a new one, and writes the index rows of the new ancestors with its own SQL.
