@@ -727,13 +727,19 @@ def topic_detail(request, slug):
     topic = get_object_or_404(Topic.objects.public().select_related("parent"), slug=slug)
     parent_is_public = has_public_parent(topic)
     subtopics = Topic.objects.public().filter(parent=topic).order_by(order_by_shown("name"))
+    # Published instruments about it (a memorandum on legal assistance), first by date.
+    instruments = CooperationProgram.objects.published().filter(topics=topic)
+    instruments = instruments.order_by(*instrument_order())[:TOPIC_INSTRUMENTS_SHOWN]
     return entity_page(
         request,
         "cooperation/topic_detail.html",
         topic,
         "topic",
-        {"parent_is_public": parent_is_public, "subtopics": subtopics},
+        {"parent_is_public": parent_is_public, "subtopics": subtopics, "instruments": instruments},
     )
+
+
+TOPIC_INSTRUMENTS_SHOWN = 50
 
 
 def place_detail(request, slug):

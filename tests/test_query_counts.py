@@ -88,8 +88,8 @@ PAGES = {
     "/organizations/ru-pgo/": 1 + 5,
     # person; other names; positions; programmes signed; count; ids; events
     "/people/frequent-guest/": 1 + 7,
-    # topic; public narrower topics; count; ids; events
-    "/topics/extradition/": 1 + 5,
+    # topic; public narrower topics; count; ids; events; instruments on the topic
+    "/topics/extradition/": 1 + 6,
     # place with its parent (its country); whether that is public; places inside; count;
     # ids; events
     "/places/baku/": 1 + 6,
