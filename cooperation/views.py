@@ -760,6 +760,10 @@ def occasion_detail(request, slug):
         Occasion.objects.public().select_related("series", "place"), slug=slug
     )
     before, after = occasion.neighbours()
+    # Its place has a page only while a published record happened there.
+    place_is_public = bool(
+        occasion.place_id and Place.objects.public().filter(pk=occasion.place_id).exists()
+    )
     # Activities that were part of it during visits that, as a whole, were not.
     activities = [
         activity
@@ -774,7 +778,12 @@ def occasion_detail(request, slug):
         "cooperation/occasion_detail.html",
         occasion,
         "occasion",
-        {"before": before, "after": after, "activities": activities},
+        {
+            "before": before,
+            "after": after,
+            "activities": activities,
+            "place_is_public": place_is_public,
+        },
     )
 
 

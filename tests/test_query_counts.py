@@ -99,10 +99,10 @@ PAGES = {
     # and topics counted; the form's topic choices
     "/events/?topic=extradition&year=2022": 1 + 10,
     # occasion with its series and place; the previous and the next public meeting of the
-    # series; activities of other visits that were part of it (meetings, workshops, site
-    # visits); count; ids; events
-    "/occasions/session-2/": 1 + 9,
-    # ...and, for an occasion of no series, no neighbours to read
+    # series; whether its place is public; activities of other visits that were part of it
+    # (meetings, workshops, site visits); count; ids; events
+    "/occasions/session-2/": 1 + 10,
+    # ...and, for an occasion of no series and no place, neither neighbours nor place
     "/occasions/forum/": 1 + 7,
     "/events/?occasion=session-2": 1 + 10,
 }
