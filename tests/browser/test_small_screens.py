@@ -39,8 +39,8 @@ def test_filter_form_is_usable_on_a_phone(phone_page):
     phone_page.goto("/events/")
     form = phone_page.locator("form.filter-form")
     controls = form.locator("input, select, button")
-    # The fourteen filters of docs/architecture.md and the submit button.
-    assert controls.count() == 15
+    # The sixteen filters of docs/architecture.md and the submit button.
+    assert controls.count() == 17
     for index in range(controls.count()):
         control = controls.nth(index)
         expect(control).to_be_visible()
