@@ -102,6 +102,13 @@ class World:
     pass
 
 
+def listed(client, **query):
+    """The slugs of the visits /events/ lists for `query` (its first page)."""
+    response = client.get("/events/", query)
+    assert response.status_code == 200, response.content[:2000]
+    return {event.slug for event in response.context["events"]}
+
+
 def country_place(code):
     """The place of the country `code`: places are rooted in countries, so a city made for
     a test sits inside one, as the rule every door checks would have it."""

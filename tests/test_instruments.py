@@ -19,6 +19,7 @@ from cooperation.models import (
     Topic,
 )
 from cooperation.records import derived
+from tests.conftest import listed
 
 
 @pytest.fixture
@@ -47,12 +48,6 @@ def signed(world):
     Signing.objects.create(instrument=memorandum, delegation=visit, meeting=talks)
     derived.refresh([visit.pk])
     return memorandum
-
-
-def listed(client, **query):
-    response = client.get("/events/", query)
-    assert response.status_code == 200
-    return {event.slug for event in response.context["events"]}
 
 
 def test_a_visit_page_names_the_programme_it_carries_out_and_what_was_signed(client, signed):

@@ -22,6 +22,7 @@ from cooperation.models import (
     Status,
     Topic,
 )
+from tests.conftest import listed
 
 
 def office(slug, country):
@@ -77,12 +78,6 @@ def scene(make_event):
     with records.change():
         draft.topics.add(migration)
     return locals()
-
-
-def listed(client, **query):
-    response = client.get("/events/", query)
-    assert response.status_code == 200, response.content[:2000]
-    return {event.slug for event in response.context["events"]}
 
 
 def test_country_on_any_side_or_in_one_direction(client, scene):

@@ -6,6 +6,7 @@ import pytest
 
 from cooperation.models import Meeting, Occasion, Series, Status
 from cooperation.records import derived
+from tests.conftest import listed
 
 
 @pytest.fixture
@@ -34,12 +35,6 @@ def council(world, make_event):
     )
     derived.refresh([visit.pk for visit in visits.values()])
     return meetings
-
-
-def listed(client, **query):
-    response = client.get("/events/", query)
-    assert response.status_code == 200
-    return {event.slug for event in response.context["events"]}
 
 
 def test_a_numbered_meeting_links_its_public_neighbours_only(client, council):
