@@ -1342,6 +1342,11 @@ class Activity(TimeStampedModel):
     def anchor(self):
         return f"{self._meta.model_name}-{self.slug}"
 
+    @property
+    def citations(self):
+        """Its citations, in order (prefetched ones where the view prefetched them)."""
+        return getattr(self, f"{self._meta.model_name}citation_set").all()
+
 
 def activity_date_problem(date, visit):
     """Why `date` cannot be an activity's date during `visit`, or None. An unknown date is

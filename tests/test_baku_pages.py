@@ -69,6 +69,15 @@ def test_heydar_aliyev_center_visit_is_dated_and_others_are_not(client, baku):
     assert text.count("Date not given in the sources") == 6
 
 
+def test_each_activity_names_the_sources_it_rests_on(client, baku):
+    text = page_text(client, EVENT_URL)
+    timeline = text.split('id="timeline-heading"')[1].split('id="sources-heading"')[0]
+    activities = timeline.split('<li id="')[1:]
+    assert len(activities) == 7
+    for activity in activities:
+        assert 'href="https://en.trend.az/azerbaijan/politics/3838081.html"' in activity
+
+
 def test_programme_page_carries_the_signing(client, baku):
     text = page_text(client, PROGRAM_URL)
     for fact in [
