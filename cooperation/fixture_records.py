@@ -89,7 +89,7 @@ def unknown_references(record, using):
             field = model._meta.get_field(name)
         except FieldDoesNotExist:
             continue
-        if not field.many_to_one or not isinstance(value, list):
+        if not (field.many_to_one or field.one_to_one) or not isinstance(value, list):
             continue
         try:
             resolved = deserialize_fk_value(field, value, using, True)

@@ -134,7 +134,8 @@ def chunks(ids):
 def links(model):
     """The fields of `model` that name another record: (field, is many-to-many)."""
     for field in model._meta.concrete_fields:
-        if field.many_to_one and field.related_model in RECORD_MODELS:
+        # A one-to-one field (a signing's instrument) names a record as a foreign key does.
+        if (field.many_to_one or field.one_to_one) and field.related_model in RECORD_MODELS:
             yield field, False
     for field in model._meta.many_to_many:
         # One with a model of its own (a citation) links through records of that model.
@@ -147,7 +148,7 @@ def account_links(model):
     return [
         field
         for field in model._meta.concrete_fields
-        if field.many_to_one and field.related_model not in RECORD_MODELS
+        if (field.many_to_one or field.one_to_one) and field.related_model not in RECORD_MODELS
     ]
 
 

@@ -33,6 +33,7 @@ from cooperation.models import (
     Meeting,
     MeetingCitation,
     MeetingParticipant,
+    Occasion,
     Organization,
     Person,
     PersonName,
@@ -40,6 +41,8 @@ from cooperation.models import (
     Position,
     ProgramCitation,
     ProgramSignatory,
+    Series,
+    Signing,
     SiteVisit,
     SiteVisitCitation,
     Source,
@@ -183,9 +186,14 @@ def build_visit():
     )
     ProgramCitation.objects.create(program=program, source=source, quotation="signed in 2021")
 
+    council = Series.objects.create(slug="council-sessions", name="Council sessions")
+    session = Occasion.objects.create(
+        slug="council-session-35", name="35th session", series=council, number=35, place=baku
+    )
     visit = Delegation.objects.create(
         slug="working-visit-baku",
         title="Working visit to Baku",
+        occasion=session,
         sending_organization=ru_office,
         host_organization=az_office,
         program=program,
@@ -224,6 +232,17 @@ def build_visit():
         delegation=visit, slug="victory-museum", title="Victory Museum", place=museum, order=2
     )
     SiteVisitCitation.objects.create(activity=museum_visit, source=source)
+    memorandum = CooperationProgram.objects.create(
+        slug="memorandum-2023",
+        kind=CooperationProgram.Kind.MEMORANDUM,
+        title="Memorandum of understanding",
+        signed_on=dt.date(2023, 12, 14),
+        status=Status.PUBLISHED,
+        published_at=now,
+    )
+    memorandum.parties.set([az_office, ru_office])
+    ProgramCitation.objects.create(program=memorandum, source=source)
+    Signing.objects.create(instrument=memorandum, delegation=visit, meeting=welcome)
     derived.refresh([visit.pk])
     return visit
 
