@@ -1051,6 +1051,8 @@ class Delegation(PublishableModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="delegations",
+        # A visit carries out a programme; a memorandum signed during it is a Signing.
+        limit_choices_to={"kind": "programme"},
         help_text=_("The programme the visit implements, if any."),
     )
     visit_type = models.CharField(max_length=20, choices=VisitType.choices)
