@@ -166,10 +166,18 @@ class Check:
         if stored is not None:
             instance._state.adding = False
         problems = []
+        deferred = {field.name for field in obj.deferred_fields}
         try:
-            instance.full_clean(exclude={field.name for field in obj.deferred_fields})
+            instance.full_clean(exclude=deferred)
         except ValidationError as error:
-            problems.append(validation_messages(error))
+            # A reference to a record further down is judged once that is in: a rule that
+            # reads it (a visit's host, or why there is none) waits for it too.
+            if hasattr(error, "error_dict"):
+                kept = {name: e for name, e in error.error_dict.items() if name not in deferred}
+                if kept:
+                    problems.append(validation_messages(ValidationError(kept)))
+            else:
+                problems.append(validation_messages(error))
         if isinstance(instance, OWNER_MODELS):
             problems += self.unpublish_problems(instance, stored)
         # Saved as loaddata saves it (rolled back with everything else), so that records
@@ -179,6 +187,12 @@ class Check:
             with transaction.atomic(using=self.using):
                 obj.save(using=self.using)
         except (DatabaseError, ValueError) as error:
+            # Left empty until a record further down names it, a reference the record cannot
+            # be without (a host, where no reason for none is given) is the problem to tell.
+            for field, value in obj.deferred_fields.items():
+                if reference_identity(field, value) in self.broken:
+                    return None, None
+                return f"{unknown_reference(field, value, 'earlier in the fixture')}.", None
             return "; ".join(problems) or str(error).strip(), None
         if isinstance(instance, OWNER_MODELS):
             self.owners.append((where, instance))
