@@ -14,6 +14,7 @@ Every record keeps its change history (`history`, see cooperation/history/record
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Exists, F, Func, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
@@ -533,6 +534,26 @@ class Place(TreeNode, SluggedModel):
         help_text=_("The place this one is in (a building is in a city)."),
     )
     address = models.CharField(max_length=255, blank=True)
+    # Where the place is on the map (WGS 84, decimal degrees), for the map of where visits
+    # took place; both or neither. A country needs none: the map knows its outline.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text=_("Decimal degrees north (negative: south), such as 40.40930 for Baku."),
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text=_("Decimal degrees east (negative: west), such as 49.86710 for Baku."),
+    )
 
     objects = PlaceQuerySet.as_manager()
     history = RecordHistory()
@@ -567,6 +588,9 @@ class Place(TreeNode, SluggedModel):
             parent = Place._base_manager.filter(pk=self.parent_id).values("country").first()
             if parent and self.country and parent["country"] != self.country:
                 problems["country"] = _("A place is in the country of the place holding it.")
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "longitude" if self.longitude is None else "latitude"
+            problems[missing] = _("Give both the latitude and the longitude, or neither.")
         if problems:
             raise ValidationError(problems)
         super().clean()
