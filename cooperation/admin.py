@@ -495,7 +495,7 @@ class ValidLookupAutocomplete:
 # --- Reference records --------------------------------------------------------------------
 
 
-class PositionInline(ValidLookupAutocomplete, admin.TabularInline):
+class PositionInline(ValidLookupAutocomplete, TranslationTabularInline):
     model = Position
     form = PositionForm
     fields = ("title", "organization", "start_date", "end_date")
@@ -796,15 +796,14 @@ class CurrentPositionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Position)
-class PositionAdmin(RecordAdmin):
+class PositionAdmin(RecordAdmin, TranslationAdmin):
     form = PositionForm
     list_display = ("person", "title", "organization", "start_date", "end_date")
     list_filter = (CurrentPositionFilter, "organization__kind")
     list_select_related = ("person", "organization")
     search_fields = (
         "person__name",
-        "title",
-        *in_every_language("organization__name", "organization__short_name"),
+        *in_every_language("title", "organization__name", "organization__short_name"),
     )
     autocomplete_fields = ("person", "organization")
     readonly_fields = TIMESTAMPS
@@ -812,7 +811,8 @@ class PositionAdmin(RecordAdmin):
 
 @admin.register(Place)
 class PlaceAdmin(PublicEntityAdmin, TranslationAdmin):
-    list_display = ("name", "kind", "country", "parent")
+    # The coordinates place a dot on the map of where visits took place (cooperation/pictures.py).
+    list_display = ("name", "kind", "country", "parent", "latitude", "longitude")
     list_filter = ("kind", ("country", CountryFilter))
     list_select_related = ("parent",)
     search_fields = (*in_every_language("name"), "slug", "address")

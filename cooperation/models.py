@@ -465,7 +465,9 @@ class PersonName(TimeStampedModel):
 
 class PositionManager(models.Manager):
     def get_by_natural_key(self, person_slug, organization_slug, title):
-        return self.get(person__slug=person_slug, organization__slug=organization_slug, title=title)
+        return self.get(
+            person__slug=person_slug, organization__slug=organization_slug, title_en=title
+        )
 
 
 class Position(TimeStampedModel):
@@ -485,8 +487,10 @@ class Position(TimeStampedModel):
     class Meta:
         ordering = ("person", "-start_date", "id")
         constraints = [
+            # The post's English title names it (natural_key), whatever the language of
+            # the page it was last saved from (cooperation/translation.py).
             models.UniqueConstraint(
-                fields=("person", "organization", "title"), name="position_unique"
+                fields=("person", "organization", "title_en"), name="position_unique"
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)
@@ -501,7 +505,9 @@ class Position(TimeStampedModel):
         return f"{self.title}, {self.organization}"
 
     def natural_key(self):
-        return (self.person.slug, self.organization.slug, self.title)
+        # The English title, which every post has (translation.py), read the same whatever
+        # language is active: fixtures name the post by it and reload it unchanged.
+        return (self.person.slug, self.organization.slug, self.title_en)
 
     natural_key.dependencies = ["cooperation.person", "cooperation.organization"]
 

@@ -6,8 +6,11 @@ language's text, or the English one where there is none (cooperation/languages.p
 
 Translated: what a reader reads as words of the record. Not translated: slugs and other
 identifiers, people's names (a person's other spellings are PersonName rows, one per
-script), a source's title, publisher and quotations (they are quoted as published), and
-what forms a natural key (a post's title names the post in fixtures).
+script, shown in the page's script by languages.person_name), and a source's title,
+publisher and quotations (they are quoted as published). A post's title is translated,
+though it names the post in fixtures: its natural key reads the English column
+(`Position.natural_key`), as a signatory's title is translated and its key is the
+programme and the person.
 
 A language with no text yet holds NULL, so that the history shows a change only where a
 text changed; pages and searches treat "" the same (cooperation/languages.py).
@@ -28,6 +31,7 @@ from .models import (
     Occasion,
     Organization,
     Place,
+    Position,
     ProgramSignatory,
     Series,
     SiteVisit,
@@ -70,6 +74,12 @@ class OccasionTranslation(RecordTranslation):
 @register(CooperationProgram)
 class CooperationProgramTranslation(RecordTranslation):
     fields = ("title", "summary")
+
+
+@register(Position)
+class PositionTranslation(RecordTranslation):
+    # A post a person holds ("Prosecutor General", "Baş prokuror", "Генеральный прокурор").
+    fields = ("title",)
 
 
 @register(ProgramSignatory)
