@@ -13,6 +13,7 @@ made outside that path (a shell, a one-off script) still moves it, from the mode
 below, since nothing else would say whether the pages changed.
 """
 
+import datetime as dt
 import hashlib
 import math
 import time
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponseNotModified
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
@@ -77,6 +79,21 @@ def last_modified(changed_at):
     return after if after <= time.time() else math.floor(stamp)
 
 
+def today():
+    """The day a page is read: the "accessed" date of its citation (cooperation/citing.py)."""
+    return timezone.localdate()
+
+
+def valid_since(changed_at, day):
+    """When a page read on `day` last changed: at the last change, or at the start of the
+    day, since the page gives the day (its citation's accessed date). Just before midnight
+    rather than on it, so that a copy validated by a Last-Modified of midnight is fresh
+    (still_fresh() takes only a date strictly after the change)."""
+    midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    day_began = midnight - dt.timedelta(microseconds=1)
+    return max(changed_at, day_began) if changed_at else day_began
+
+
 def used_nonce(request):
     """The CSP nonce the page was rendered with, or None if it has no inline script."""
     return getattr(request, "_csp_nonce", None)
@@ -114,10 +131,14 @@ class PublicPageCacheMiddleware:
             return response
 
         version, changed_at = registry_version.current()
+        # A page names the day it was read (its citation's accessed date): a copy, cached or
+        # validated, serves that day only.
+        day = today()
+        changed_at = valid_since(changed_at, day)
         address = f"{request.get_host()}{request.get_full_path()}"
-        stamp = changed_at.isoformat() if changed_at else ""
+        stamp = changed_at.isoformat()
         digest = hashlib.blake2b(
-            f"{version}|{stamp}|{address}".encode(), digest_size=16
+            f"{version}|{stamp}|{day.isoformat()}|{address}".encode(), digest_size=16
         ).hexdigest()
         etag = f'"{digest}"'
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import citing, views
 from .feeds import RecentEventsFeed
 
 app_name = "cooperation"
@@ -12,9 +12,45 @@ urlpatterns = [
     path("events/export.json", views.event_export, {"fmt": "json"}, name="event-export-json"),
     path("events/<slug:slug>/", views.event_detail, name="event-detail"),
     path("events/<slug:slug>/calendar.ics", views.event_calendar, name="event-calendar"),
+    path(
+        "events/<slug:slug>/cite.bib",
+        citing.event_citation,
+        {"fmt": "bib"},
+        name="event-cite-bib",
+    ),
+    path(
+        "events/<slug:slug>/cite.ris",
+        citing.event_citation,
+        {"fmt": "ris"},
+        name="event-cite-ris",
+    ),
+    path(
+        "events/<slug:slug>/cite.json",
+        citing.event_citation,
+        {"fmt": "json"},
+        name="event-cite-json",
+    ),
     path("feeds/events.atom", RecentEventsFeed(), name="event-feed"),
     path("programs/", views.program_list, name="program-list"),
     path("programs/<slug:slug>/", views.program_detail, name="program-detail"),
+    path(
+        "programs/<slug:slug>/cite.bib",
+        citing.program_citation,
+        {"fmt": "bib"},
+        name="program-cite-bib",
+    ),
+    path(
+        "programs/<slug:slug>/cite.ris",
+        citing.program_citation,
+        {"fmt": "ris"},
+        name="program-cite-ris",
+    ),
+    path(
+        "programs/<slug:slug>/cite.json",
+        citing.program_citation,
+        {"fmt": "json"},
+        name="program-cite-json",
+    ),
     path("organizations/<slug:slug>/", views.organization_detail, name="organization-detail"),
     path("people/<slug:slug>/", views.person_detail, name="person-detail"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic-detail"),

@@ -43,7 +43,7 @@ from django.utils.translation import (
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from . import eventindex, feeds, involvement
+from . import citing, eventindex, feeds, involvement
 from .caching import admin_prefixes
 from .filters import EventFilter
 from .languages import current, order_by_shown, shown
@@ -125,13 +125,26 @@ def instrument_order():
     return (F("start_year").desc(nulls_last=True), order_by_shown("title"), "id")
 
 
+def published_visit_types():
+    """The types of visit with a published visit, in their declared order, each with its
+    count: one primary-key read of the event index's counts (terms `v:<type>`)."""
+    terms = {
+        eventindex.term("visit_type", value): (value, label)
+        for value, label in Delegation.VisitType.choices
+    }
+    counts = dict(
+        EventTermCount.objects.filter(term__in=terms, events__gt=0).values_list("term", "events")
+    )
+    return [(*terms[term], counts[term]) for term in terms if term in counts]
+
+
 def home(request):
     events = Delegation.objects.published().with_listing().order_by("-start_date", "-id")[:6]
     programs = CooperationProgram.objects.published().order_by(*instrument_order())[:6]
     return render(
         request,
         "cooperation/home.html",
-        {"events": events, "programs": programs, "visit_types": Delegation.VisitType.choices},
+        {"events": events, "programs": programs, "visit_types": published_visit_types()},
     )
 
 
@@ -500,6 +513,7 @@ def event_detail(request, slug):
     event = get_object_or_404(
         visible_to(request, Delegation)
         .with_listing()
+        .annotate(modified_at=citing.modified_at(Delegation))
         .select_related(
             "sending_organization__parent", "host_organization__parent", "occasion__series"
         )
@@ -554,6 +568,7 @@ def event_detail(request, slug):
             "signings": signings,
             "activities": activities,
             "json_ld": event_json_ld(request, event, activities),
+            "cite": citing.block(event),
             "preview": None if event.is_published else admin_change_url(event),
         },
     )
@@ -611,6 +626,10 @@ def program_list(request):
 def program_detail(request, slug):
     program = get_object_or_404(
         visible_to(request, CooperationProgram)
+        .annotate(
+            event_count=published_event_count(OuterRef("pk")),
+            modified_at=citing.modified_at(CooperationProgram),
+        )
         .select_related("signed_at", "signing__delegation", "signing__meeting")
         .prefetch_related(
             Prefetch("parties", queryset=Organization.objects.order_by(order_by_shown("name"))),
@@ -633,13 +652,6 @@ def program_detail(request, slug):
         .defer(*SEARCH_FIELDS)
         .order_by("-start_date", "-id")
     )
-    years = (
-        events.order_by()
-        .annotate(year=ExtractYear("start_date"))
-        .values("year")
-        .annotate(count=Count("pk"))
-        .order_by("year")
-    )
     signing = getattr(program, "signing", None)
     response = render(
         request,
@@ -649,8 +661,7 @@ def program_detail(request, slug):
             # The visit it was signed during, when the public may see that visit.
             "signing": signing if signing and signing.delegation.is_published else None,
             "events": list(events[:PROGRAM_EVENTS_SHOWN]),
-            "years": years,
-            "shown": PROGRAM_EVENTS_SHOWN,
+            "cite": citing.block(program),
             "preview": None if program.is_published else admin_change_url(program),
         },
     )

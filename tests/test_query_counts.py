@@ -78,12 +78,14 @@ def count_queries(client, url):
 # Every public request first reads the registry version (its ETag and cache key): the
 # leading "1 +" below.
 PAGES = {
-    "/": 1 + 2,  # recent events with their offices and places; programmes
+    # recent events with their offices and places; programmes; the visit types' counts
+    "/": 1 + 3,
     # count; a page of programmes with their published event counts; their parties
     "/programs/": 1 + 3,
-    # programme with its signing place and the visit it was signed during; parties; topics;
-    # signatories; citations; its most recent events; its events per year
-    "/programs/program-2021-2023/": 1 + 7,
+    # programme with its signing place, the visit it was signed during, its event count and
+    # when it or a part last changed; parties; topics; signatories; citations; its most
+    # recent events
+    "/programs/program-2021-2023/": 1 + 6,
     # organization; its public units; count; the ids of a page of events; those events
     "/organizations/ru-pgo/": 1 + 5,
     # person; other names; positions; programmes signed; count; ids; events
