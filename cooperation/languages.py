@@ -108,3 +108,58 @@ def _folded_character(char):
     return "".join(
         part for part in unicodedata.normalize("NFKD", char) if not unicodedata.combining(part)
     )
+
+
+# --- People's names in the page's script ----------------------------------------------------
+
+# The script each language's pages are written in. A person's `name` is the English (Latin)
+# spelling; a page in another language shows the person's other spelling (a PersonName row)
+# in that language and script when the record holds one.
+SCRIPTS = {"az": "Latn", "ru": "Cyrl"}
+# Languages whose readers are better served by any spelling in their script than by the
+# English one: a Russian reader reads a Cyrillic name given without its language (or an
+# Uzbek or Kazakh Cyrillic one), where an Azerbaijani reader gains nothing from another
+# Latin transliteration.
+ANY_SPELLING_IN_SCRIPT = frozenset({"ru"})
+
+
+def pick_name(name, variants, language=None):
+    """The spelling a page in `language` (the active one) shows of a person called `name`
+    in English, among `variants`, (name, language, script) triples of their PersonName rows:
+    the variant in that language and script, else (where ANY_SPELLING_IN_SCRIPT says so) the
+    first in that script, else `name`."""
+    language = language or current()
+    script = SCRIPTS.get(language)
+    if script is None:
+        return name
+    fallback = None
+    for variant, variant_language, variant_script in variants:
+        if variant_script != script:
+            continue
+        if (variant_language or "").split("-")[0].lower() == language:
+            return variant
+        if fallback is None and language in ANY_SPELLING_IN_SCRIPT:
+            fallback = variant
+    return fallback or name
+
+
+def person_name(person, language=None):
+    """`person`'s name as a page in `language` (the active one) shows it, in the page's
+    script where the record holds a spelling in it (Камран Алиев on /ru/, Kamran Əliyev on
+    /az/, Kamran Aliyev on English pages).
+
+    Reads `person.other_names.all()`: prefetch "other_names" (or "…__person__other_names"
+    from the rows that name people) so that a page naming many people reads them all in one
+    query; without the prefetch it costs one query per person.
+    """
+    variants = ((other.name, other.language, other.script) for other in person.other_names.all())
+    return pick_name(person.name, variants, language)
+
+
+def other_spellings(person, language=None):
+    """(name, language code or "") of every spelling of `person`'s name but the one a page in
+    `language` shows, the English one first: what the person page lists as "also written"."""
+    shown_name = person_name(person, language)
+    spellings = [(person.name, DEFAULT)]
+    spellings += [(other.name, other.language) for other in person.other_names.all()]
+    return [(name, code) for name, code in spellings if name != shown_name]

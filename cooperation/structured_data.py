@@ -4,7 +4,7 @@ In the page's language (`inLanguage`); a text the page shows in English for want
 translation is given as a value tagged with its language ({"@value": …, "@language": "en"}).
 """
 
-from .languages import current, shown
+from .languages import current, person_name, shown
 
 
 def text(record, field):
@@ -59,7 +59,7 @@ def event_json_ld(request, event, activities):
             *(
                 {
                     "@type": "Person",
-                    "name": member.person.name,
+                    "name": person_name(member.person),
                     "url": request.build_absolute_uri(member.person.get_absolute_url()),
                 }
                 for member in event.members.all()

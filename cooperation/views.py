@@ -19,6 +19,7 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
+    prefetch_related_objects,
 )
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce, ExtractYear
@@ -46,7 +47,7 @@ from django_countries import countries
 from . import citing, eventindex, feeds, involvement
 from .caching import admin_prefixes
 from .filters import EventFilter
-from .languages import current, order_by_shown, shown
+from .languages import current, order_by_shown, person_name, shown
 from .models import (
     SEARCH_FIELDS,
     CooperationProgram,
@@ -164,6 +165,8 @@ def active_filters(filterset):
             shown = countries.name(value)
         elif name == "visit_type":
             shown = Delegation.VisitType(value).label
+        elif isinstance(value, Person):
+            shown = person_name(value)
         elif hasattr(value, "strftime"):
             shown = date_format(value)
         else:
@@ -553,6 +556,16 @@ def event_detail(request, slug):
         ),
         slug=slug,
     )
+    # The other spellings of the people it names (members, meetings' participants), for
+    # their names in the page's script (languages.person_name): one query for them all.
+    people = [member.person for member in event.members.all()]
+    people += [
+        participant.person
+        for meeting in event.meetings.all()
+        for participant in meeting.participants.all()
+        if participant.person_id
+    ]
+    prefetch_related_objects(people, "other_names")
     activities = event.activities()
     # Instruments signed during the visit (prefetched with their topics), published ones only;
     # those signed at a meeting are named with it too.
@@ -638,6 +651,8 @@ def program_detail(request, slug):
                 "signatories",
                 queryset=ProgramSignatory.objects.select_related("person", "organization"),
             ),
+            # Their names in the page's script (languages.person_name).
+            "signatories__person__other_names",
             Prefetch(
                 "programcitation_set",
                 queryset=ProgramCitation.objects.select_related("source__supplied_by"),
@@ -715,7 +730,7 @@ def person_detail(request, slug):
                 "positions",
                 queryset=Position.objects.select_related("organization")
                 .annotate(organization_is_public=Exists(public_organizations))
-                .order_by("-start_date", "title"),
+                .order_by("-start_date", order_by_shown("title")),
             ),
         ),
         slug=slug,

@@ -205,10 +205,9 @@ def english_only(make_event):
 def test_missing_translation_is_shown_in_english_and_said_so(client, english_only):
     text = page(client, "/az/events/english-only/")
 
-    assert (
-        '<h1><span lang="en">Talks on mutual legal assistance</span> '
-        f'<small class="untranslated">{note("az")}</small></h1>'
-    ) in text
+    assert '<h1><span lang="en">Talks on mutual legal assistance</span></h1>' in text
+    # Said once, at the end of the visit's header (tests/test_languages_done.py).
+    assert text.count(f'<p class="untranslated">{note("az")}</p>') >= 1
     # The browser's title and the search engine's description read what the page shows.
     assert "<title>Talks on mutual legal assistance" in text
 

@@ -83,9 +83,9 @@ PAGES = {
     # count; a page of programmes with their published event counts; their parties
     "/programs/": 1 + 3,
     # programme with its signing place, the visit it was signed during, its event count and
-    # when it or a part last changed; parties; topics; signatories; citations; its most
-    # recent events
-    "/programs/program-2021-2023/": 1 + 6,
+    # when it or a part last changed; parties; topics; signatories; their other spellings
+    # of their names (languages.person_name); citations; its most recent events
+    "/programs/program-2021-2023/": 1 + 7,
     # organization; its public units; count; the ids of a page of events; those events
     "/organizations/ru-pgo/": 1 + 5,
     # person; other names; positions; programmes signed; count; ids; events
