@@ -5,6 +5,9 @@ filter's prefix and a value. `o:<id>` an organization, `p:<id>` a person, `c:<co
 country on any side, `f:<code>` the sending side's country, `h:<code>` the host side's,
 `l:<id>` a place (with every place holding it: Baku's visits are Azerbaijan's), `t:<id>` a
 topic (with every broader topic), `g:<id>` its programme, `v:<type>` its type of visit.
+Three more say when and which way, for counting rather than filtering (cooperation/facets.py):
+`y:2023` the year it began, `m:2023-12` the month, `d:RU>AZ` the sending side's country and
+the host side's, where both are known.
 
 Why: those filters follow to-many paths (meetings, participants, activities' topics) or trees
 (places, topics). At a million visits, answering "the 20 newest visits involving X" and
@@ -27,7 +30,7 @@ against `Delegation.objects.involving()`.
 
 from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, ExtractMonth, ExtractYear, LPad
 
 from . import involvement, registry_version
 from .models import Delegation, EventTerm, EventTermCount, Status
@@ -92,8 +95,45 @@ def _rows(visits):
                     row_date=F("start_date"),
                 )
             )
+    for prefix, (value, present) in COUNTED.items():
+        parts.append(
+            published.filter(**present).values(
+                row_visit=F("pk"),
+                row_term=Concat(Value(prefix + ":"), value(), output_field=models.CharField()),
+                row_date=F("start_date"),
+            )
+        )
     first, *others = parts
     return first.union(*others, all=True)
+
+
+def _text(expression):
+    return Cast(expression, models.CharField())
+
+
+# Terms no filter names but the counts read (cooperation/facets.py): a prefix, the value as an
+# SQL expression of the visit, and what must be present for a visit to have one.
+COUNTED = {
+    "y": (lambda: _text(ExtractYear("start_date")), {}),
+    "m": (
+        lambda: Concat(
+            _text(ExtractYear("start_date")),
+            Value("-"),
+            LPad(_text(ExtractMonth("start_date")), 2, Value("0")),
+            output_field=models.CharField(),
+        ),
+        {},
+    ),
+    "d": (
+        lambda: Concat(
+            F("sending_organization__country"),
+            Value(">"),
+            F("host_organization__country"),
+            output_field=models.CharField(),
+        ),
+        {"sending_organization__country__gt": "", "host_organization__country__gt": ""},
+    ),
+}
 
 
 # A visit at a time would be one statement per visit; a whole archive at once, one huge

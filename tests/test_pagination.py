@@ -1,9 +1,9 @@
-"""Large result sets: capped counts, bounded paging, sampled facets, all labelled."""
+"""Large result sets: capped counts, bounded paging, estimated facets, all labelled."""
 
 import pytest
 from django.db import connection
 
-from cooperation import pagination, views
+from cooperation import facets, pagination
 
 
 @pytest.fixture
@@ -11,7 +11,8 @@ def many(world, make_event, settings, monkeypatch):
     settings.EVENTS_PER_PAGE = 2
     monkeypatch.setattr(pagination, "COUNT_CAP", 4)
     monkeypatch.setattr(pagination, "MAX_PAGES", 3)
-    monkeypatch.setattr(views, "FACET_SAMPLE", 3)
+    monkeypatch.setattr(facets, "EXACT_LIMIT", 3)
+    monkeypatch.setattr(facets, "SAMPLE", 2)
     for n in range(6):
         make_event(slug=f"many-{n}")
     return world
@@ -52,8 +53,17 @@ def test_paging_stops_at_the_page_limit_and_says_so(client, many):
     assert client.get("/events/", {"page": "4"}).status_code == 404
 
 
-def test_facets_of_a_large_result_are_sampled_and_labelled(client, many):
+def test_facets_of_the_whole_archive_are_exact_past_any_limit(client, many):
     response = client.get("/events/")
-    years = {item["value"]: item["count"] for item in response.context["facets"][3]["items"]}
-    assert sum(years.values()) == 3
-    assert "taken among the first 3 of these events" in response.text
+    years = next(group for group in response.context["facets"] if group["name"] == "year")
+    assert years["exact"]
+    assert sum(item["count"] for item in years["items"]) == 7
+    assert "estimated" not in response.text
+
+
+def test_facets_of_a_large_filtered_result_are_estimates_and_say_so(client, many):
+    response = client.get("/events/", {"country": "AZ"})
+    years = next(group for group in response.context["facets"] if group["name"] == "year")
+    assert not years["exact"]
+    assert all(item["count_text"].startswith("about ") for item in years["items"])
+    assert "Counts marked “about” are estimated from an even sample" in response.text

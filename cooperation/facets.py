@@ -1,0 +1,238 @@
+"""How many published visits of a result set fall under each value of a facet: each
+programme, organization, country, year… Exact, or visibly an estimate; never the count of a
+sample shown as a total.
+
+A result set (`Results`) is what the event list's filters select: terms of the event index
+that every visit has (cooperation/eventindex.py), a date range, or, where the index cannot
+answer (a full-text search), the ids of the visits themselves. A count reads the event index
+rows of those visits:
+
+- the whole archive: the index keeps each term's count (`EventTermCount`), read as it is;
+- up to EXACT_LIMIT visits: every row of every visit, grouped by term (one query for all the
+  facets of a page);
+- more: the rows of a sample spread evenly over the results (the visits whose id falls on
+  every n-th number, whatever the order of the list), scaled to the whole and marked as an
+  estimate, rounded as pagination rounds its estimates.
+
+The values are what the index stores after the prefix: a record's id as text, a country
+code, a visit type, "2023" for a year, "2023-12" for a month, "RU>AZ" for a direction (the
+sending side's country, then the host side's).
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Mod
+
+from . import eventindex, registry_version
+from .models import EventTerm, EventTermCount
+from .pagination import _round, count_results
+
+# The prefix of each kind of count in the event index.
+PREFIXES = {**eventindex.PREFIXES, "year": "y", "month": "m", "direction": "d"}
+KIND_OF = {prefix: kind for kind, prefix in PREFIXES.items()}
+
+# Counted exactly up to this many visits: every index row of each (about twenty a visit).
+EXACT_LIMIT = 2_000
+# Past it, about this many visits are read and the counts scaled.
+SAMPLE = 600
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Every value of one kind with its number of visits (`values`), and whether the
+    numbers are exact or estimated."""
+
+    values: dict = field(default_factory=dict)
+    exact: bool = True
+
+    @cached_property
+    def ranked(self):
+        """(value, count) pairs, the most frequent first, ties in the order of their values."""
+        return sorted(self.values.items(), key=lambda item: (-item[1], item[0]))
+
+    def top(self, limit):
+        return self.ranked[:limit]
+
+
+@dataclass(frozen=True)
+class Results:
+    """A set of published visits: those with every one of `terms`, between two dates; or,
+    when `ids` is given, the visits it lists (any filter the index cannot answer)."""
+
+    terms: tuple = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    ids: QuerySet | None = None
+    using: str = "default"
+
+    @property
+    def whole_archive(self):
+        return not self.terms and self.ids is None and not self.date_from and not self.date_to
+
+    def visit_ids(self):
+        """A queryset of the visits' ids (unordered)."""
+        if self.ids is not None:
+            return self.ids.order_by()
+        if self.terms:
+            return eventindex.matching(
+                self.terms, using=self.using, date_from=self.date_from, date_to=self.date_to
+            ).order_by()
+        # Every published visit has the term of its year: the years of the range (the index
+        # counts a few dozen), each read between its dates from the index.
+        years = [
+            term
+            for term in EventTermCount.objects.using(self.using)
+            .filter(term__startswith="y:")
+            .values_list("term", flat=True)
+            if (not self.date_from or int(term[2:]) >= self.date_from.year)
+            and (not self.date_to or int(term[2:]) <= self.date_to.year)
+        ]
+        rows = EventTerm.objects.using(self.using).filter(term__in=years)
+        if self.date_from:
+            rows = rows.filter(start_date__gte=self.date_from)
+        if self.date_to:
+            rows = rows.filter(start_date__lte=self.date_to)
+        return rows.values_list("delegation_id", flat=True)
+
+    def within_year(self, year):
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        return Results(
+            terms=self.terms,
+            date_from=max(self.date_from, first) if self.date_from else first,
+            date_to=min(self.date_to, last) if self.date_to else last,
+            ids=self.ids,
+            using=self.using,
+        )
+
+
+def everything(using="default"):
+    return Results(using=using)
+
+
+def involving(name, value, year=None, using="default"):
+    """The published visits with `value` for the filter `name` (a record, or a code)."""
+    results = Results(terms=(eventindex.term(name, value),), using=using)
+    return results.within_year(year) if year else results
+
+
+def for_filterset(filterset):
+    """The results of a valid EventFilter (cooperation/filters.py)."""
+    data = filterset.form.cleaned_data
+    using = filterset.queryset.db
+    if data.get("q"):
+        return Results(ids=filterset.qs.values("pk"), using=using)
+    terms = tuple(
+        eventindex.term(name, data[name]) for name in eventindex.PREFIXES if data.get(name)
+    )
+    results = Results(
+        terms=terms, date_from=data.get("date_from"), date_to=data.get("date_to"), using=using
+    )
+    return results.within_year(data["year"]) if data.get("year") else results
+
+
+def count(results, kind, total=None):
+    return count_many(results, [kind], total)[kind]
+
+
+def count_many(results, kinds, total=None):
+    """{kind: Counts} for each of `kinds` over `results`, in one reading of the index.
+
+    `total`, the number of results where the caller knows it already (the list counts its
+    results), spares counting them again when they are too many to count exactly.
+    """
+    prefixes = {PREFIXES[kind]: kind for kind in kinds}
+    if results.whole_archive:
+        version = registry_version.current(results.using)
+        return {kind: whole_archive(PREFIXES[kind], results.using, version) for kind in kinds}
+    ids = results.visit_ids()
+    # Read as a list of ids first: a few thousand keys, each then a probe of the index by
+    # visit. Handed the results as a subquery, PostgreSQL may hash every row of the index.
+    chosen = list(ids[: EXACT_LIMIT + 1])
+    scale = 1.0
+    if len(chosen) > EXACT_LIMIT:
+        total = total or _total(results, ids)
+        step = max(math.ceil(total / SAMPLE), 1)
+        chosen = list(_sample(ids, step))
+        if not chosen:
+            return {kind: Counts(exact=False) for kind in kinds}
+        scale = total / len(chosen)
+    rows = (
+        EventTerm.objects.using(results.using)
+        .filter(delegation_id__in=chosen)
+        .filter(_any_prefix(prefixes))
+        .values_list("term")
+        .annotate(count=Count("*"))
+        .order_by()
+    )
+    values = {kind: {} for kind in kinds}
+    for term, number in rows:
+        prefix, value = term.split(":", 1)
+        values[prefixes[prefix]][value] = number
+    if scale == 1.0:
+        return {kind: Counts(values[kind]) for kind in kinds}
+    return {
+        kind: Counts({v: max(_round(round(n * scale)), 1) for v, n in values[kind].items()}, False)
+        for kind in kinds
+    }
+
+
+def _any_prefix(prefixes):
+    condition = Q()
+    for prefix in prefixes:
+        condition |= Q(term__startswith=f"{prefix}:")
+    return condition
+
+
+def _sample(ids, step):
+    """The visits of `ids` whose id is a multiple of `step`: an even spread over the
+    results whatever their order, read in the same scan as the results themselves."""
+    column = "delegation_id" if ids.model is EventTerm else "pk"
+    return ids.alias(sample_slot=Mod(column, step)).filter(sample_slot=0)
+
+
+def _total(results, ids):
+    """The number of results, when it is more than EXACT_LIMIT: a single term's count is
+    kept; otherwise counted as the list counts them (exactly up to a cap, past it
+    PostgreSQL's estimate), or wholly where the database gives no estimate."""
+    if (
+        len(results.terms) == 1
+        and results.ids is None
+        and not (results.date_from or results.date_to)
+    ):
+        kept = (
+            EventTermCount.objects.using(results.using)
+            .filter(term=results.terms[0])
+            .values_list("events", flat=True)
+            .first()
+        )
+        if kept is not None:
+            return kept
+    counted = count_results(ids)
+    return counted.value if counted.exact or counted.estimated else ids.count()
+
+
+# (database, prefix) → (version of the registry, Counts): the whole archive's counts, kept
+# in each process until the registry changes. In memory rather than in Django's cache: a
+# prefix may have tens of thousands of values, which a cache would copy on every read.
+_WHOLE = {}
+
+
+def whole_archive(prefix, using="default", version=None):
+    """Counts over every published visit, from the counts the index keeps: exact, read
+    once per version of the registry (the counts change only when it does; the version
+    with the time it was reached, so that a version number given again after a rollback
+    is not taken for the one before it)."""
+    version = version or registry_version.current(using)
+    kept = _WHOLE.get((using, prefix))
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    rows = EventTermCount.objects.using(using).filter(term__startswith=f"{prefix}:")
+    counts = Counts(
+        {term.split(":", 1)[1]: events for term, events in rows.values_list("term", "events")}
+    )
+    _WHOLE[(using, prefix)] = (version, counts)
+    return counts

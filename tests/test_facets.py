@@ -1,0 +1,152 @@
+"""Facet counts on the event list tell the truth: on a generated archive of thousands of
+visits, each count shown is the number of events its link opens, in either order of the
+list, or is marked as an estimate (cooperation/facets.py)."""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.utils.http import urlencode
+
+from cooperation import facets
+from cooperation.models import Delegation
+
+pytestmark = pytest.mark.django_db
+
+ARCHIVE_SIZE = 3_000
+
+
+@pytest.fixture(scope="module")
+def archive(django_db_setup, django_db_blocker):
+    """ARCHIVE_SIZE synthetic visits (bench/synthetic/), made once for the module."""
+    with django_db_blocker.unblock():
+        # --force: pytest-django runs with DEBUG off, which the command refuses otherwise.
+        call_command(
+            "generate_records",
+            f"--delegations={ARCHIVE_SIZE}",
+            "--seed=5",
+            "--quiet",
+            "--batch-size=500",
+            "--force",
+            verbosity=0,
+        )
+        yield
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def fresh(client, url, query=None):
+    """The page as built now, not a copy the page cache kept from an earlier request."""
+    cache.clear()
+    return client.get(url, query)
+
+
+def shown_facets(client, query):
+    response = fresh(client, "/events/", query)
+    assert response.status_code == 200
+    return response.context["facets"], response
+
+
+def opened(client, url):
+    """The number of events a facet's link opens (exact: the archive is under the cap)."""
+    response = fresh(client, "/events/" + url)
+    assert response.status_code == 200, url
+    assert response.context["page"] is not None, (url, response.context["form"].errors)
+    count = response.context["page"].count
+    assert count.exact
+    return count.value
+
+
+def every_item(groups):
+    return [(group["name"], item) for group in groups for item in group["items"]]
+
+
+@pytest.mark.parametrize("sort", ["-date", "date"])
+def test_every_count_on_the_whole_list_is_what_its_link_opens(client, archive, sort):
+    groups, response = shown_facets(client, {"sort": sort})
+    names = {group["name"] for group in groups}
+    assert {"year", "country", "from_country", "to_country", "organization", "person"} <= names
+    assert {"topic", "place", "visit_type", "program"} <= names
+    assert all(group["exact"] for group in groups)
+    assert "about" not in response.context["facets"][0]["items"][0]["count_text"]
+    for name, item in every_item(groups):
+        assert opened(client, item["url"]) == item["count"], (name, item["label"])
+
+
+def test_the_order_of_the_list_changes_no_count(client, archive):
+    def counts(sort):
+        groups, _ = shown_facets(client, {"country": "AZ", "sort": sort})
+        return {(name, item["value"]): item["count"] for name, item in every_item(groups)}
+
+    assert counts("-date") == counts("date")
+
+
+def test_counts_within_a_filter_are_exact_or_marked_estimates(client, archive):
+    total = Delegation.objects.published().count()
+    # Every year of the archive is listed, newest first, each with its whole count.
+    years = facets.count(facets.everything(), "year").values
+    assert sum(years.values()) == total
+    query = {"visit_type": "working"}
+    groups, response = shown_facets(client, query)
+    listed = response.context["page"].count.value
+    for name, item in every_item(groups):
+        if group_exact(groups, name):
+            assert opened(client, item["url"]) == item["count"], (name, item["label"])
+        else:
+            assert item["count_text"].startswith("about ")
+    if listed > facets.EXACT_LIMIT:
+        assert "estimated from an even sample" in response.text
+
+
+def group_exact(groups, name):
+    return next(group["exact"] for group in groups if group["name"] == name)
+
+
+def test_a_large_filtered_result_is_estimated_and_says_so(client, archive, monkeypatch):
+    listed = opened(client, "?country=AZ")
+    # A sample of about a quarter of the results.
+    monkeypatch.setattr(facets, "EXACT_LIMIT", listed // 10)
+    monkeypatch.setattr(facets, "SAMPLE", listed // 4)
+    groups, response = shown_facets(client, {"country": "AZ"})
+    assert not any(group["exact"] for group in groups)
+    assert all(item["count_text"].startswith("about ") for _name, item in every_item(groups))
+    assert "estimated from an even sample" in response.text
+    # An estimate is near the truth: the years of the sample scaled to the whole.
+    years = next(group for group in groups if group["name"] == "year")
+    for item in years["items"]:
+        truth = opened(client, item["url"])
+        assert abs(item["count"] - truth) <= max(truth, 10), (item["label"], truth)
+
+
+def test_show_all_reaches_every_value_with_its_count(client, archive):
+    groups, _ = shown_facets(client, {})
+    organizations = next(group for group in groups if group["name"] == "organization")
+    assert organizations["more"]
+    response = fresh(client, organizations["all_url"])
+    assert response.status_code == 200
+    everything = facets.count(facets.everything(), "organization").values
+    assert response.context["values"] == len(everything)
+    items = response.context["items"]
+    assert len(items) == min(len(everything), 100)
+    counts = [item["count"] for item in items]
+    assert counts == sorted(counts, reverse=True)
+    # The last one listed on the first page opens as many as it says.
+    assert opened(client, items[-1]["url"]) == items[-1]["count"]
+
+
+def test_show_all_keeps_the_filters(client, archive):
+    response = fresh(client, "/events/facets/year/?" + urlencode({"country": "AZ"}))
+    assert response.status_code == 200
+    for item in response.context["items"]:
+        assert "country=AZ" in item["url"]
+
+
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/events/facets/colour/", 404),
+        ("/events/facets/year/?country=XX", 400),
+        ("/events/facets/year/?page=0", 400),
+        ("/events/facets/year/?page=999", 404),
+    ],
+)
+def test_a_facet_page_refuses_what_it_cannot_answer(client, archive, url, status):
+    assert client.get(url).status_code == status
