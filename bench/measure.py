@@ -185,6 +185,12 @@ def pages(e):
         ("place page (country)", f"/places/{e['country_place']}/"),
         ("occasion page", f"/occasions/{e['occasion']}/"),
         ("instrument page (memorandum)", f"/programs/{e['memorandum']}/"),
+        # The pictures (cooperation/pictures.py): the timeline, the matrix and the map are on
+        # every list page above; with a year chosen the timeline counts months. The country
+        # pages hold all three.
+        ("events year (timeline by month)", f"/events/?country={e['country']}&year={e['year']}"),
+        ("countries", "/countries/"),
+        ("country page", f"/countries/{e['country'].lower()}/"),
         ("feed", "/feeds/events.atom"),
         ("export csv (first 64 kB)", f"/events/export.csv?year={e['year']}"),
         ("export json (first 64 kB)", f"/events/export.json?year={e['year']}"),

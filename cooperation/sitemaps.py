@@ -6,7 +6,9 @@ languages' addresses as hreflang alternates and the English one as x-default.
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
+from django_countries import countries
 
+from . import facets
 from .models import (
     CooperationProgram,
     Delegation,
@@ -56,10 +58,29 @@ class PageSitemap(MultilingualSitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["cooperation:home", "cooperation:event-list", "cooperation:program-list"]
+        return [
+            "cooperation:home",
+            "cooperation:event-list",
+            "cooperation:program-list",
+            "cooperation:country-list",
+        ]
 
     def location(self, item):
         return reverse(item)
+
+
+class CountrySitemap(MultilingualSitemap):
+    """The page of each country some published visit involves (cooperation/countries.py)."""
+
+    changefreq = "monthly"
+    priority = 0.5
+
+    def items(self):
+        counted = facets.count(facets.everything(), "country").values
+        return sorted(code for code, count in counted.items() if count > 0 and code in countries)
+
+    def location(self, item):
+        return reverse("cooperation:country-detail", args=[item.lower()])
 
 
 SITEMAPS = {
@@ -71,4 +92,5 @@ SITEMAPS = {
     "places": EntitySitemap(Place),
     "topics": EntitySitemap(Topic),
     "occasions": EntitySitemap(Occasion),
+    "countries": CountrySitemap,
 }

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import citing, views
+from .countries import country_detail, country_list
 from .feeds import RecentEventsFeed
 
 app_name = "cooperation"
@@ -56,4 +57,6 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic_detail, name="topic-detail"),
     path("places/<slug:slug>/", views.place_detail, name="place-detail"),
     path("occasions/<slug:slug>/", views.occasion_detail, name="occasion-detail"),
+    path("countries/", country_list, name="country-list"),
+    path("countries/<str:code>/", country_detail, name="country-detail"),
 ]

@@ -21,4 +21,6 @@ PAGES = [
     ("person", PERSON_URL, 200),
     ("topic", "/topics/asset-recovery/", 200),
     ("place", "/places/baku/", 200),
+    ("countries", "/countries/", 200),
+    ("country", "/countries/az/", 200),
 ]

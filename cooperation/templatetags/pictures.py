@@ -1,0 +1,199 @@
+"""The pictures of cooperation/pictures.py on a page: `{% timeline results query %}`,
+`{% who_visits_whom results query %}`, `{% visit_map results query %}`.
+
+`results` is a facets.Results (the visits the page is about), `query` the QueryDict of
+filters each picture's links keep (the event list's own filters; on an entity's page, the
+entity's filter). Each picture reads one set of counts (the map also reads its places, in
+one query), never a query per bar, cell or dot.
+"""
+
+import datetime as dt
+
+from django import template
+from django.db.models import F, Q
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.formats import date_format
+from django_countries import countries
+
+from cooperation import facets, pictures
+from cooperation.languages import current, shown
+from cooperation.models import Place
+
+register = template.Library()
+
+
+def list_link(query, **values):
+    """/events/ with the filters of `query` (no page number, no empty field) and `values`."""
+    kept = query.copy() if query is not None else QueryDict(mutable=True)
+    kept._mutable = True
+    for name in ("page", *values):
+        kept.pop(name, None)
+    for name in [name for name, value in kept.lists() if not any(v.strip() for v in value)]:
+        kept.pop(name)
+    for name, value in values.items():
+        kept[name] = value
+    return f"{reverse('cooperation:event-list')}?{kept.urlencode()}"
+
+
+def entity_query(name, record):
+    """The query of an entity's page: its one filter, as the event list names it."""
+    query = QueryDict(mutable=True)
+    query[name] = getattr(record, "slug", record)
+    return query
+
+
+def country_name(code):
+    return str(countries.name(code)) or code
+
+
+def chosen_year(query):
+    """The year the filters hold, if any (the event list has refused one it cannot read)."""
+    raw = (query.get("year") or "").strip() if query is not None else ""
+    return int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 9999 else None
+
+
+def parsed_date(query, name):
+    try:
+        return dt.date.fromisoformat((query.get(name) or "").strip())
+    except ValueError:
+        return None
+
+
+def month_link(query, key):
+    """The list for one month of the chosen year, within any dates the filters already
+    hold (the bar counted only those)."""
+    year, month = int(key[:4]), int(key[5:])
+    first = dt.date(year, month, 1)
+    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    date_from, date_to = parsed_date(query, "date_from"), parsed_date(query, "date_to")
+    first = max(first, date_from) if date_from else first
+    last = min(last, date_to) if date_to else last
+    return list_link(query, date_from=first.isoformat(), date_to=last.isoformat())
+
+
+def timeline_kind(query):
+    return "month" if chosen_year(query) else "year"
+
+
+@register.inclusion_tag("includes/pictures/timeline.html")
+def timeline(results, query, counts=None):
+    """Visits per year, or per month of the year the filters hold. `counts` (kind: Counts)
+    may hold the counts already read for the page (`all_pictures`)."""
+    year = chosen_year(query)
+    kind = timeline_kind(query)
+    counts = counts[kind] if counts else facets.count(results, kind)
+    picture = pictures.timeline(
+        counts.values,
+        counts.exact,
+        year=year,
+        month_label=lambda month: date_format(dt.date(2000, month, 1), "M"),
+    )
+    for bar in picture.rows:
+        bar.shown = pictures.shown_count(bar.count, counts.exact)
+        if bar.count:
+            bar.url = month_link(query, bar.key) if year else list_link(query, year=bar.key)
+    return {"picture": picture, "year": year}
+
+
+@register.inclusion_tag("includes/pictures/timeline.html")
+def timeline_of(name, record):
+    """The timeline on the page of `record` (a programme, organization, person, topic), its
+    bars opening the list filtered by `name` = the record."""
+    return timeline(facets.involving(name, record), entity_query(name, record))
+
+
+@register.inclusion_tag("includes/pictures/who_visits_whom.html")
+def who_visits_whom(results, query, country=None, counts=None):
+    """The matrix; with `country` (a code), also the countries it visits and that visit it."""
+    counts = counts["direction"] if counts else facets.count(results, "direction")
+    picture = pictures.matrix(counts.values, counts.exact, name=country_name)
+    for cell in [*picture.cells, *picture.pairs]:
+        cell.shown = pictures.shown_count(cell.count, counts.exact)
+        if cell.count:
+            cell.url = list_link(query, from_country=cell.sender, to_country=cell.host)
+    context = {"picture": picture, "country": country}
+    if country:
+        context["visits"], context["visited_by"] = [], []
+        for key, count in sorted(counts.values.items(), key=lambda item: (-item[1], item[0])):
+            sender, host = pictures.split_direction(key)
+            if sender == host or country not in (sender, host) or count <= 0:
+                continue
+            other = host if sender == country else sender
+            row = {
+                "code": other,
+                "name": country_name(other),
+                "shown": pictures.shown_count(count, counts.exact),
+                "url": list_link(query, from_country=sender, to_country=host),
+            }
+            context["visits" if sender == country else "visited_by"].append(row)
+    return context
+
+
+@register.inclusion_tag("includes/pictures/map.html")
+def visit_map(results, query, counts=None):
+    counts = counts["place"] if counts else facets.count(results, "place")
+    keys = [int(key) for key in counts.values if key.isdigit()]
+    places = list(
+        Place.objects.filter(pk__in=keys)
+        .filter(Q(latitude__isnull=False) | Q(kind=Place.Kind.COUNTRY))
+        .annotate(
+            up_2=F("parent__parent_id"),
+            up_3=F("parent__parent__parent_id"),
+            up_4=F("parent__parent__parent__parent_id"),
+        )
+    )
+    located = pictures.outermost_located(
+        [
+            pictures.LocatedPlace(
+                key=str(place.pk),
+                latitude=place.latitude,
+                longitude=place.longitude,
+                ancestors=[str(k) for k in (place.parent_id, place.up_2, place.up_3, place.up_4)],
+            )
+            for place in places
+        ]
+    )
+    by_key = {str(place.pk): place for place in places}
+    dots = []
+    for key in located:
+        place = by_key[key]
+        name, language = shown(place, "name")
+        dots.append(
+            pictures.Dot(
+                key=key,
+                name=name,
+                count=counts.values[key],
+                x=float(place.longitude),
+                y=float(place.latitude),
+                country=place.country.code,
+                lang=language if language not in (None, current()) else "",
+                url=list_link(query, place=place.slug),
+                shown=pictures.shown_count(counts.values[key], counts.exact),
+            )
+        )
+    in_country, country_rows = {}, []
+    for place in places:
+        if place.kind == Place.Kind.COUNTRY:
+            count = counts.values[str(place.pk)]
+            code = place.country.code
+            in_country[code] = max(in_country.get(code, 0), count)
+            country_rows.append(
+                {
+                    "name": country_name(code),
+                    "count": count,
+                    "shown": pictures.shown_count(count, counts.exact),
+                    "url": list_link(query, place=place.slug),
+                }
+            )
+    country_rows.sort(key=lambda row: (-row["count"], row["name"]))
+    picture = pictures.visit_map(dots, in_country, counts.exact)
+    for dot in picture.dots:
+        dot.country_name = country_name(dot.country)
+    return {"picture": picture, "country_rows": country_rows}
+
+
+@register.simple_tag
+def picture_counts(results, query):
+    """The counts of the three pictures of a page, read from the event index at once."""
+    return facets.count_many(results, [timeline_kind(query), "direction", "place"])
