@@ -592,7 +592,7 @@ def test_position_ending_before_it_starts_is_refused(admin_client, world):
     data = {
         "person": person.pk,
         "organization": world.azerbaijan.pk,
-        "title": "Prosecutor General",
+        "title_en": "Prosecutor General",
         "start_date": "2020-02-01",
         "end_date": "2020-01-01",
     }

@@ -142,7 +142,7 @@ def test_position_on_the_persons_page_ending_before_it_starts_is_refused(admin_c
     row = add_row(
         data,
         positions,
-        title="Prosecutor General",
+        title_en="Prosecutor General",
         organization=world.azerbaijan.pk,
         start_date="2020-02-01",
         end_date="2019-02-01",

@@ -24,6 +24,7 @@ from cooperation.models import (
 )
 from cooperation.records import derived
 from cooperation.templatetags.records import untranslated_note
+from tests.test_admin import admin_url
 
 
 def page(client, url):
@@ -209,3 +210,27 @@ def test_person_name_reads_the_prefetched_spellings(visit, django_assert_num_que
         assert person_name(person, "ru") == "Камран Алиев"
         assert person_name(person, "az") == "Kamran Əliyev"
         assert person_name(person, "en") == "Kamran Aliyev"
+
+
+def test_admin_keeps_a_posts_title_in_every_language(admin_client, world):
+    person = Person.objects.create(name="Kamran Aliyev", slug="kamran-aliyev")
+    data = {
+        "person": person.pk,
+        "organization": world.azerbaijan.pk,
+        "title_en": "Prosecutor General",
+        "title_az": "Baş prokuror",
+        "title_ru": "Генеральный прокурор",
+    }
+    response = admin_client.post(admin_url(Position, "add"), data)
+
+    assert response.status_code == 302
+    post = Position.objects.get()
+    assert (post.title_en, post.title_az, post.title_ru) == (
+        "Prosecutor General",
+        "Baş prokuror",
+        "Генеральный прокурор",
+    )
+    assert post.natural_key() == ("kamran-aliyev", "az-pgo", "Prosecutor General")
+    with translation.override("ru"):
+        assert post.natural_key() == ("kamran-aliyev", "az-pgo", "Prosecutor General")
+        assert Position.objects.get_by_natural_key(*post.natural_key()) == post
