@@ -246,24 +246,33 @@ def split_direction(key):
 def matrix(counts, exact=True, name=str, top=MATRIX_TOP):
     """Rows of the sending countries, columns of the host countries, from counts keyed
     "RU>AZ"; `name(code)` names a country."""
-    pairs = []
+    found = []  # (count, sender, host): tuples, since a large archive has thousands of pairs
     senders, hosts = {}, {}
     for key, count in counts.items():
         sender, host = split_direction(key)
         if not sender or not host or count <= 0:
             continue
-        pairs.append(Cell(sender=sender, host=host, count=int(count)))
+        found.append((int(count), sender, host))
         senders[sender] = senders.get(sender, 0) + count
         hosts[host] = hosts.get(host, 0) + count
-    pairs.sort(key=lambda cell: (-cell.count, cell.sender, cell.host))
-    for cell in pairs[:MATRIX_TABLE_ROWS]:
-        cell.sender_name, cell.host_name = str(name(cell.sender)), str(name(cell.host))
+    found.sort(key=lambda pair: (-pair[0], pair[1], pair[2]))
+    by_pair = {(sender, host): count for count, sender, host in found}
+    pairs = [
+        Cell(
+            sender=sender,
+            host=host,
+            count=count,
+            sender_name=str(name(sender)),
+            host_name=str(name(host)),
+        )
+        for count, sender, host in found[:MATRIX_TABLE_ROWS]
+    ]
     rows, columns = ranked(senders, top), ranked(hosts, top)
-    shape = Matrix(senders=[], hosts=[], cells=[], pairs=pairs[:MATRIX_TABLE_ROWS], exact=exact)
+    shape = Matrix(senders=[], hosts=[], cells=[], pairs=pairs, exact=exact)
     # The column labels slant up at 45°: room above the cells for the longest of them.
     longest = max((len(short(name(code))) for code in columns), default=0)
     shape.top = min(round(16 + LETTER_WIDTH * longest * 0.71), MATRIX_COLUMN_LABELS)
-    shape.more_pairs = max(len(pairs) - MATRIX_TABLE_ROWS, 0)
+    shape.more_pairs = max(len(found) - MATRIX_TABLE_ROWS, 0)
     shape.senders = [
         (code, short(name(code)), shape.top + index * MATRIX_CELL)
         for index, code in enumerate(rows)
@@ -272,7 +281,6 @@ def matrix(counts, exact=True, name=str, top=MATRIX_TOP):
         (code, short(name(code)), shape.left + index * MATRIX_CELL)
         for index, code in enumerate(columns)
     ]
-    by_pair = {(cell.sender, cell.host): cell.count for cell in pairs}
     drawn = [by_pair.get((s, h), 0) for s in rows for h in columns]
     most = max(drawn, default=0)
     for sender, _, y in shape.senders:
