@@ -36,6 +36,7 @@ from cooperation.models import (  # noqa: E402
     Delegation,
     DelegationMember,
     Organization,
+    Person,
     Place,
     Signing,
     Topic,
@@ -136,6 +137,8 @@ def pick_entities():
         "country_place": country_place.slug,
         "occasion": occasion,
         "memorandum": memorandum,
+        "organization_typed": Organization.objects.get(slug=busiest_org).name[:4],
+        "person_typed": Person.objects.get(slug=person).name[:3],
         "common": common,
         "rare": rare,
         "year": event.start_date.year - 3,
@@ -174,6 +177,10 @@ def pages(e):
         ("events sort=title", "/events/?sort=title"),
         ("events sort=date", "/events/?sort=date"),
         ("events page 1,000", "/events/?page=1000"),
+        # The autocomplete's suggestions: the first letters of a busy office's and of a
+        # person's name (cooperation/suggest.py).
+        ("suggest organization", f"/events/suggest/organization/?q={e['organization_typed']}"),
+        ("suggest person", f"/events/suggest/person/?q={e['person_typed']}"),
         ("event page", f"/events/{e['event']}/"),
         ("event calendar", f"/events/{e['event']}/calendar.ics"),
         ("programmes", "/programs/"),

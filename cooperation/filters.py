@@ -11,12 +11,13 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
-from . import eventindex
-from .languages import order_by_shown
+from . import eventindex, suggest
+from .languages import order_by_shown, person_name, shown
 from .models import (
     CooperationProgram,
     Delegation,
@@ -41,14 +42,58 @@ SORT_CHOICES = (
     ("relevance", _("Best match first (with a search)")),
 )
 DEFAULT_SORT = "-date"
+# A name typed in a box is no longer than the names records hold.
+MAX_NAME = suggest.MAX_QUERY
 
 
-class SlugModelChoiceField(forms.ModelChoiceField):
+class NameInput(forms.TextInput):
+    """A box where a record is chosen by its name: it shows the chosen record's name, and
+    carries what the address needs (its slug, or a country code) in `data-value`, with the
+    address of its suggestions (cooperation/suggest.py) for the autocomplete
+    (cooperation/static/cooperation/combobox.js). Without the script the name itself is
+    submitted, and the list resolves it (`suggest.resolve_names`)."""
+
+    def __init__(self, filter_name):
+        super().__init__({"autocomplete": "off", "spellcheck": "false", "class": "name-input"})
+        self.filter_name = filter_name
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        # Reversed when drawn, so the suggestions follow the page's language.
+        suggest_url = reverse("cooperation:event-suggest", args=[self.filter_name])
+        context["widget"]["attrs"]["data-suggest"] = suggest_url
+        return context
+
+
+class NamedChoice:
+    """What a name box's field shares: the chosen value's name shown in the box."""
+
+    chosen = None  # (value as the address carries it, name shown)
+
+    def choose(self, value, label):
+        self.chosen = (value, label)
+        self.widget.attrs["data-value"] = value
+
+    def prepare_value(self, value):
+        if (
+            self.chosen
+            and value is not None
+            and str(value).strip()
+            in (
+                self.chosen[0],
+                self.chosen[0].lower(),
+            )
+        ):
+            return self.chosen[1]
+        return super().prepare_value(value)
+
+
+class SlugModelChoiceField(NamedChoice, forms.ModelChoiceField):
     """A record named by its slug; anything that is not a slug is refused before any query.
 
-    With `public` (a callable returning the records that may be named), the queryset is
-    built only when a value is given: the public querysets are costly to build, and a
-    text input never lists its choices.
+    `public` (a callable returning the records that may be named) is called only when a
+    value is given: the public querysets are costly to build, and the box never lists its
+    choices.
     """
 
     default_error_messages = {
@@ -57,35 +102,50 @@ class SlugModelChoiceField(forms.ModelChoiceField):
 
     def __init__(self, *args, public=None, **kwargs):
         self.public = public
+        self.known = None  # the record, when the list has read it already
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
+        value = value.strip()
         try:
             validate_slug(value)
         except forms.ValidationError:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"],
                 code="invalid_choice",
-                params={"value": value},
+                params={"value": value[:100]},
             ) from None
-        if self.public is not None:
+        if self.known is not None and self.known.slug == value:
+            record = self.known
+        else:
             self.queryset = self.public()
-        return super().to_python(value)
+            record = super().to_python(value)
+        self.choose(record.slug, record_name(record))
+        return record
+
+
+def record_name(record):
+    """A record's name as the page's language and script show it: a person's spelling in
+    that language where one is kept (PersonName), other records' translated name."""
+    if isinstance(record, Person):
+        return person_name(record)
+    if isinstance(record, CooperationProgram):
+        return shown(record, "title")[0]
+    return shown(record, "name")[0]
 
 
 class SlugFilter(django_filters.ModelChoiceFilter):
     field_class = SlugModelChoiceField
 
-    def __init__(self, *args, public=None, **kwargs):
+    def __init__(self, *args, public, **kwargs):
         kwargs.setdefault("to_field_name", "slug")
-        if public is not None:
-            kwargs.update(queryset=public.__self__.none(), public=public)
+        kwargs.update(queryset=public().none(), public=public)
         super().__init__(*args, **kwargs)
 
 
-class CountryField(forms.CharField):
+class CountryField(NamedChoice, forms.CharField):
     """An ISO 3166-1 alpha-2 code in any case; a code that is no country is an error."""
 
     def to_python(self, value):
@@ -96,6 +156,8 @@ class CountryField(forms.CharField):
                 code="invalid_country",
                 params={"value": value[:10]},
             )
+        if value:
+            self.choose(value, countries.name(value))
         return value
 
 
@@ -120,22 +182,22 @@ class EventFilterForm(forms.Form):
         return cleaned
 
 
-def public_topics(request):
+def public_topics():
     # Topic.objects.public() (topics of published visits and their activities, and the
     # topics above them) is exactly the topics with visits in the event index; asking the
     # index's counts is a probe per topic instead of a walk through every activity.
     return eventindex.having_visits(Topic.objects.all(), "topic")
 
 
-def text_input(placeholder):
-    return forms.TextInput(attrs={"placeholder": placeholder, "autocomplete": "off"})
-
-
-def country_filter(label, example):
-    """A country code answered by the event index."""
+def country_filter(name, label):
+    """A country, by its code in the address, answered by the event index."""
     return CountryFilter(
-        label=label, method="filter_indexed", max_length=10, widget=text_input(example)
+        label=label, method="filter_indexed", max_length=MAX_NAME, widget=NameInput(name)
     )
+
+
+def record_filter(name, label, public, **kwargs):
+    return SlugFilter(label=label, public=public, widget=NameInput(name), **kwargs)
 
 
 class EventFilter(django_filters.FilterSet):
@@ -145,56 +207,31 @@ class EventFilter(django_filters.FilterSet):
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    # Programmes, organizations, people and places grow with the archive, so they are
-    # named by identifier (the facets, chips and entity pages link with it) rather than
-    # listed in a select of thousands.
-    program = SlugFilter(
-        label=_("Programme"),
-        public=CooperationProgram.objects.published,
-        widget=text_input(_("programme identifier")),
-    )
-    organization = SlugFilter(
-        label=_("Organization"),
-        public=Organization.objects.public,
-        method="filter_indexed",
-        widget=text_input(_("organization identifier")),
+    # Records are chosen by name (the boxes suggest them as one types, and a name typed
+    # without the script is resolved by cooperation/suggest.py); the address carries their
+    # slugs, as the facets, chips and entity pages link with them.
+    program = record_filter("program", _("Programme"), CooperationProgram.objects.published)
+    organization = record_filter(
+        "organization", _("Organization"), Organization.objects.public, method="filter_indexed"
     )
     # Any country that took part, on any side (involvement.py); the next two give the
     # direction: where the delegation came from, where it went.
-    country = country_filter(_("Country"), _("e.g. AZ"))
-    from_country = country_filter(_("Delegation from"), _("e.g. RU"))
-    to_country = country_filter(_("Hosted in"), _("e.g. AZ"))
-    person = SlugFilter(
-        label=_("Person"),
-        public=Person.objects.public,
-        method="filter_indexed",
-        widget=text_input(_("person identifier")),
-    )
-    topic = SlugFilter(
-        label=_("Topic"),
-        queryset=public_topics,
-        method="filter_indexed",
-        empty_label=_("Any topic"),
-    )
-    place = SlugFilter(
-        label=_("Place"),
-        public=Place.objects.public,
-        method="filter_indexed",
-        widget=text_input(_("place identifier")),
-    )
+    country = country_filter("country", _("Country"))
+    from_country = country_filter("from_country", _("Delegation from"))
+    to_country = country_filter("to_country", _("Hosted in"))
+    person = record_filter("person", _("Person"), Person.objects.public, method="filter_indexed")
+    topic = record_filter("topic", _("Topic"), public_topics, method="filter_indexed")
+    place = record_filter("place", _("Place"), Place.objects.public, method="filter_indexed")
     # The wider occasion (a council session, a forum) a visit or one of its activities was
     # part of; an instrument signed or adopted during the visit.
-    occasion = SlugFilter(
-        label=_("Occasion"),
-        public=Occasion.objects.public,
-        method="filter_indexed",
-        widget=text_input(_("occasion identifier")),
+    occasion = record_filter(
+        "occasion", _("Occasion"), Occasion.objects.public, method="filter_indexed"
     )
-    instrument = SlugFilter(
-        label=_("Instrument signed"),
-        public=CooperationProgram.objects.published,
+    instrument = record_filter(
+        "instrument",
+        _("Instrument signed"),
+        CooperationProgram.objects.published,
         method="filter_indexed",
-        widget=text_input(_("instrument identifier")),
     )
     visit_type = django_filters.ChoiceFilter(
         label=_("Type of visit"),
@@ -236,6 +273,9 @@ class EventFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
         self.form.fields["sort"].required = False
+        # Records the list read while settling names (suggest.resolve_names), by filter.
+        for name, record in getattr(self.request, "named_records", {}).items():
+            self.form.fields[name].known = record
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -44,7 +44,7 @@ from django.utils.translation import (
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from . import citing, eventindex, feeds, involvement
+from . import citing, eventindex, feeds, involvement, suggest
 from .caching import admin_prefixes
 from .filters import EventFilter
 from .languages import current, order_by_shown, person_name, shown
@@ -318,6 +318,11 @@ def exported_events(ids):
 
 
 def event_list(request):
+    # Names typed in place of slugs, and empty parameters, are settled first (a redirect,
+    # or the form saying which records a name could mean).
+    settled = suggest.resolve_names(request)
+    if settled is not None:
+        return settled
     filterset, page_number = filter_events(request)
     context = {"filter": filterset, "form": filterset.form, "page_error": None}
     if not filterset.is_valid() or page_number is None:

@@ -139,7 +139,7 @@ def test_filters_never_reveal_drafts(client, archive, make_event):
     response = client.get("/events/", {"topic": "secret-topic"})
     assert response.status_code == 400
     assert "Secret topic" not in response.text
-    assert "secret-topic" not in [c[0] for c in response.context["form"].fields["topic"].choices]
+    assert "secret-topic" not in client.get("/events/suggest/topic/", {"q": "secret"}).text
     assert "Draft working visit" not in client.get("/events/", {"q": "Draft"}).text
 
 
@@ -157,7 +157,7 @@ def test_filters_never_reveal_drafts(client, archive, make_event):
         {"organization": "../etc/passwd"},
         {"place": "atlantis"},
         {"country": "XX"},
-        {"country": "Azerbaijan"},
+        {"country": "Atlantis"},
         {"visit_type": "holiday"},
         {"q": "asset\x00recovery"},
         {"topic": "asset\x00recovery"},

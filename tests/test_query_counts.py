@@ -98,17 +98,18 @@ PAGES = {
     # ids; events
     "/places/baku/": 1 + 6,
     "/places/museum/": 1 + 6,
-    # the topic named in the URL; count; ids of the page; its events; the facets' sample;
-    # its index terms (programme, country and topic counts); its years; the programmes
-    # and topics counted; the form's topic choices
-    "/events/?topic=extradition&year=2022": 1 + 10,
+    # the topic named in the URL (read once, while the list settles names: suggest.py);
+    # count; ids of the page; its events; the facets' sample; its index terms (programme,
+    # country and topic counts); its years; the programmes and topics counted
+    "/events/?topic=extradition&year=2022": 1 + 9,
     # occasion with its series and place; the previous and the next public meeting of the
     # series; whether its place is public; activities of other visits that were part of it
     # (meetings, workshops, site visits); count; ids; events
     "/occasions/session-2/": 1 + 10,
     # ...and, for an occasion of no series and no place, neither neighbours nor place
     "/occasions/forum/": 1 + 7,
-    "/events/?occasion=session-2": 1 + 10,
+    # the same list for an occasion (the form lists no choices: records are chosen by name)
+    "/events/?occasion=session-2": 1 + 9,
 }
 # Pages that list the crowd's events.
 LISTS = {url for url in PAGES if url not in ("/programs/",)}
