@@ -181,6 +181,9 @@ def pages(e):
         # person's name (cooperation/suggest.py).
         ("suggest organization", f"/events/suggest/organization/?q={e['organization_typed']}"),
         ("suggest person", f"/events/suggest/person/?q={e['person_typed']}"),
+        ("facet page person (all)", "/events/facets/person/"),
+        ("facet page organization (country)", f"/events/facets/organization/?country={e['country']}"),
+        ("facet page year (programme)", f"/events/facets/year/?program={e['program']}"),
         ("event page", f"/events/{e['event']}/"),
         ("event calendar", f"/events/{e['event']}/calendar.ics"),
         ("programmes", "/programs/"),

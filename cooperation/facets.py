@@ -68,6 +68,9 @@ class Results:
     date_to: dt.date | None = None
     ids: QuerySet | None = None
     using: str = "default"
+    # What count_many() has counted of these results already, by kind: the list's facets
+    # and its pictures read one counting.
+    counted: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def whole_archive(self):
@@ -124,7 +127,7 @@ def for_filterset(filterset):
     data = filterset.form.cleaned_data
     using = filterset.queryset.db
     if data.get("q"):
-        return Results(ids=filterset.qs.values("pk"), using=using)
+        return Results(ids=filterset.qs.values_list("pk", flat=True), using=using)
     terms = tuple(
         eventindex.term(name, data[name]) for name in eventindex.PREFIXES if data.get(name)
     )
@@ -144,6 +147,14 @@ def count_many(results, kinds, total=None):
     `total`, the number of results where the caller knows it already (the list counts its
     results), spares counting them again when they are too many to count exactly.
     """
+    if all(kind in results.counted for kind in kinds):
+        return {kind: results.counted[kind] for kind in kinds}
+    found = _count_many(results, kinds, total)
+    results.counted.update(found)
+    return found
+
+
+def _count_many(results, kinds, total):
     prefixes = {PREFIXES[kind]: kind for kind in kinds}
     if results.whole_archive:
         version = registry_version.current(results.using)
@@ -215,24 +226,25 @@ def _total(results, ids):
     return counted.value if counted.exact or counted.estimated else ids.count()
 
 
-# (database, prefix) → (version of the registry, Counts): the whole archive's counts, kept
-# in each process until the registry changes. In memory rather than in Django's cache: a
-# prefix may have tens of thousands of values, which a cache would copy on every read.
+# database → (version of the registry, {prefix: Counts}): the whole archive's counts, kept
+# in each process until the registry changes. In memory rather than in Django's cache: the
+# counts hold thousands of values, which a cache would copy on every read.
 _WHOLE = {}
 
 
 def whole_archive(prefix, using="default", version=None):
-    """Counts over every published visit, from the counts the index keeps: exact, read
-    once per version of the registry (the counts change only when it does; the version
-    with the time it was reached, so that a version number given again after a rollback
-    is not taken for the one before it)."""
+    """Counts over every published visit, from the counts the index keeps: exact, and read
+    once (every kind in one query) per version of the registry, since they change only
+    when it does. The version goes with the time it was reached, so that a version number
+    given again after a rollback is not taken for the one before it."""
     version = version or registry_version.current(using)
-    kept = _WHOLE.get((using, prefix))
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    rows = EventTermCount.objects.using(using).filter(term__startswith=f"{prefix}:")
-    counts = Counts(
-        {term.split(":", 1)[1]: events for term, events in rows.values_list("term", "events")}
-    )
-    _WHOLE[(using, prefix)] = (version, counts)
-    return counts
+    kept = _WHOLE.get(using)
+    if kept is None or kept[0] != version:
+        values = {counted: {} for counted in PREFIXES.values()}
+        for term, events in EventTermCount.objects.using(using).values_list("term", "events"):
+            counted, value = term.split(":", 1)
+            if counted in values:
+                values[counted][value] = events
+        kept = (version, {counted: Counts(found) for counted, found in values.items()})
+        _WHOLE[using] = kept
+    return kept[1][prefix]

@@ -6,24 +6,21 @@ its page while it is still a draft, marked as such, and never cached (see `previ
 
 import csv
 import json
-from collections import Counter
-from functools import reduce
-from operator import or_
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import (
-    Count,
     Exists,
     F,
     OuterRef,
     Prefetch,
-    Q,
     Subquery,
     prefetch_related_objects,
 )
 from django.db.models.expressions import OrderBy
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce
 from django.http import (
+    Http404,
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseServerError,
@@ -33,18 +30,17 @@ from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import (
     get_language,
     get_language_from_path,
     gettext_lazy,
     override,
-    pgettext_lazy,
 )
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from . import citing, eventindex, feeds, involvement, suggest
+from . import citing, eventindex, facets, feeds, involvement, suggest
 from .caching import admin_prefixes
 from .filters import EventFilter
 from .languages import current, order_by_shown, person_name, shown
@@ -54,7 +50,6 @@ from .models import (
     Delegation,
     DelegationCitation,
     DelegationMember,
-    EventTerm,
     EventTermCount,
     Meeting,
     MeetingCitation,
@@ -175,98 +170,136 @@ def active_filters(filterset):
     return chips
 
 
-# Facets count at most this many results: exactly when there are no more, otherwise among
-# the first FACET_SAMPLE in the list's order (and the page says so).
-FACET_SAMPLE = 500
+# The facets of the event list, in the order the page shows them; each is a filter of
+# cooperation/filters.py (its label heads the facet) counted by cooperation/facets.py.
+FACETS = (
+    "year",
+    "country",
+    "from_country",
+    "to_country",
+    "organization",
+    "person",
+    "program",
+    "instrument",
+    "topic",
+    "place",
+    "occasion",
+    "visit_type",
+)
+# Values shown per facet on the list; "show all" leads to every one.
+FACET_TOP = 6
+# Values per page of a facet's own page.
+FACET_PAGE = 100
+
+# The records a facet names, read by id for the values shown: public ones only (a visit's
+# programme may not be published; everything else a published visit involves is public).
+FACET_RECORDS = {
+    "program": lambda: CooperationProgram.objects.published(),
+    "instrument": lambda: CooperationProgram.objects.published(),
+    "organization": lambda: Organization.objects.all(),
+    "person": lambda: Person.objects.prefetch_related("other_names"),
+    "topic": lambda: Topic.objects.all(),
+    "place": lambda: Place.objects.all(),
+    "occasion": lambda: Occasion.objects.all(),
+}
 
 
-def most_common(counter, limit, label=str):
-    """The `limit` most counted values, ties in the order of their labels."""
-    ranked = sorted(counter.items(), key=lambda item: (-item[1], label(item[0])))
-    return ranked[:limit]
+def facet_records(wanted):
+    """{kind: {id: record}} for `wanted`, {kind: (value, count) pairs}: one query per model
+    (programmes and instruments are one model)."""
+    ids = {}
+    for kind, pairs in wanted.items():
+        if kind in FACET_RECORDS:
+            model_kind = "program" if kind == "instrument" else kind
+            ids.setdefault(model_kind, set()).update(int(value) for value, _count in pairs)
+    found = {kind: FACET_RECORDS[kind]().in_bulk(list(keys)) for kind, keys in ids.items() if keys}
+    return {kind: found.get("program" if kind == "instrument" else kind, {}) for kind in wanted}
 
 
-def facets(ids, query):
-    """Counts per programme, country, topic and year over the current results.
-
-    `ids` is a queryset of the results' ids in the list's order; the first FACET_SAMPLE are
-    read once (re-running a costly filter per facet would multiply its cost), and their
-    rows of the event index give the programme, country and topic counts in one query. A
-    count is thus what choosing the facet would list: a topic counts visits on it or on a
-    narrower topic.
-    """
-    ids = list(ids[:FACET_SAMPLE])
-    filter_of = {eventindex.PREFIXES[name]: name for name in ("program", "country", "topic")}
-    rows = (
-        EventTerm.objects.filter(delegation_id__in=ids)
-        .filter(reduce(or_, (Q(term__startswith=f"{prefix}:") for prefix in filter_of)))
-        .values_list("term")
-        .annotate(count=Count("*"))
-        .order_by()
-    )
-    counts = {name: Counter() for name in filter_of.values()}
-    for term, count in rows:
-        prefix, value = term.split(":", 1)
-        counts[filter_of[prefix]][value] += count
-    years = Counter(
-        dict(
-            Delegation.objects.filter(pk__in=ids)
-            .values_list(ExtractYear("start_date"))
-            .annotate(count=Count("*"))
-            .order_by()
+def facet_items(kind, pairs, counts, query, records=None):
+    """What a facet lists for (value, count) `pairs`: a label in the page's language, the
+    value its link puts in the URL, the count as the page shows it (an estimate says so).
+    `records`, the records the values name, by id (facet_records())."""
+    if records is None:
+        records = facet_records({kind: pairs})[kind]
+    current_value = query.get(kind, "").strip().lower()
+    items = []
+    for value, number in pairs:
+        lang = None
+        if kind in FACET_RECORDS:
+            record = records.get(int(value))
+            if record is None:
+                continue
+            if kind == "person":
+                label = person_name(record)
+            else:
+                field = "title" if kind in ("program", "instrument") else "name"
+                label, lang = shown_label(record, field)
+            value = record.slug
+        elif kind in ("country", "from_country", "to_country"):
+            label = countries.name(value)
+        elif kind == "visit_type":
+            label = Delegation.VisitType(value).label
+        else:
+            label = value
+        items.append(
+            {
+                "value": value,
+                "label": label,
+                "lang": lang,
+                "count": number,
+                "count_text": count_text(number, counts.exact),
+                "selected": value.lower() == current_value,
+                "url": with_value(query, kind, value),
+            }
         )
-    )
-    # Only a published programme is ever named; topics with index rows are public ones.
-    programs = {
-        str(p.pk): p
-        for p in CooperationProgram.objects.published()
-        .filter(pk__in=list(counts["program"]))
-        .only("slug", "title")
-    }
-    topics = {str(t.pk): t for t in Topic.objects.filter(pk__in=list(counts["topic"]))}
-    program_counts = Counter(
-        {programs[pk]: n for pk, n in counts["program"].items() if pk in programs}
-    )
-    topic_counts = Counter({topics[pk]: n for pk, n in counts["topic"].items() if pk in topics})
-    groups = [
-        {
-            "name": "program",
-            "heading": pgettext_lazy("facet", "By programme"),
-            "items": [
-                {"value": p.slug, "label": p.title, "lang": fallback(p, "title"), "count": count}
-                for p, count in most_common(program_counts, 10, lambda p: p.title)
-            ],
-        },
-        {
-            "name": "country",
-            "heading": pgettext_lazy("facet", "By country"),
-            "items": [
-                {"value": code, "label": countries.name(code), "count": count}
-                for code, count in most_common(counts["country"], 12)
-            ],
-        },
-        {
-            "name": "topic",
-            "heading": pgettext_lazy("facet", "By topic"),
-            "items": [
-                {"value": t.slug, "label": t.name, "lang": fallback(t, "name"), "count": count}
-                for t, count in most_common(topic_counts, 12, lambda t: t.name)
-            ],
-        },
-        {
-            "name": "year",
-            "heading": pgettext_lazy("facet", "By year"),
-            "items": [
-                {"value": str(year), "label": str(year), "count": years[year]}
-                for year in sorted(years, reverse=True)[:15]
-            ],
-        },
-    ]
-    for group in groups:
-        current = query.get(group["name"], "")
-        for item in group["items"]:
-            item["selected"] = item["value"].lower() == current.strip().lower()
-            item["url"] = with_value(query, group["name"], item["value"])
+    return items
+
+
+def shown_label(record, field):
+    """A record's `field` as the page shows it, and "en" when that is a fallback."""
+    text, language = shown(record, field)
+    return text, (language if language not in (None, current()) else None)
+
+
+def count_text(number, exact):
+    shown_number = number_format(number, force_grouping=True)
+    return shown_number if exact else _("about %(count)s") % {"count": shown_number}
+
+
+def facet_groups(filterset, results, total=None):
+    """The facets of the event list over `results`: each with its top values and whether
+    there are more (then its own page lists them all)."""
+    query = filterset.data
+    # With what the pictures beside them count (cooperation/templatetags/pictures.py), in the
+    # same reading of the index.
+    counted = facets.count_many(results, (*FACETS, "month", "direction"), total)
+    shown_pairs = {}
+    for kind in FACETS:
+        counts = counted[kind]
+        if kind == "year":
+            shown_pairs[kind] = sorted(counts.values.items(), reverse=True)[:FACET_TOP]
+        else:
+            shown_pairs[kind] = counts.top(FACET_TOP)
+    records = facet_records(shown_pairs)
+    groups = []
+    for kind in FACETS:
+        counts = counted[kind]
+        items = facet_items(kind, shown_pairs[kind], counts, query, records.get(kind))
+        if not items:
+            continue
+        groups.append(
+            {
+                "name": kind,
+                "heading": filterset.form.fields[kind].label,
+                "items": items,
+                "exact": counts.exact,
+                "values": len(counts.values),
+                "more": len(counts.values) > FACET_TOP,
+                "all_url": reverse("cooperation:event-facet", args=[kind])
+                + without(query, kind).rstrip("?"),
+            }
+        )
     return groups
 
 
@@ -337,16 +370,54 @@ def event_list(request):
         if count.exact:
             ids = in_order_without_index(ids)
     page = page_of(ids, page_number, rows=listed_events, count=count)
+    results = facets.for_filterset(filterset)
+    chips = active_filters(filterset)
     context.update(
         page=page,
         events=page.object_list,
-        chips=active_filters(filterset),
-        facets=facets(ids, filterset.data),
-        facet_sample=FACET_SAMPLE if page.count.value > FACET_SAMPLE else None,
+        chips=chips,
+        facets=facet_groups(
+            filterset,
+            results,
+            page.count.value if page.count.exact or page.count.estimated else None,
+        ),
+        results=results,
+        active_count=len(chips),
         query=filterset.data,
         export_query=without(filterset.data),
     )
     return render(request, "cooperation/event_list.html", context)
+
+
+def event_facet(request, kind):
+    """Every value of one facet of the event list, with its count, for the current filters:
+    what the list's facet shows its top values of."""
+    if kind not in FACETS:
+        raise Http404
+    filterset, page_number = filter_events(request)
+    heading = filterset.form.fields[kind].label
+    context = {"form": filterset.form, "heading": heading, "page_error": None}
+    if not filterset.is_valid() or page_number is None:
+        if page_number is None:
+            context["page_error"] = PAGE_ERROR
+        return render(request, "cooperation/event_facet.html", context, status=400)
+    counts = facets.count(facets.for_filterset(filterset), kind)
+    ranked = sorted(counts.values.items(), reverse=True) if kind == "year" else counts.ranked
+    paginator = Paginator(ranked, FACET_PAGE)
+    if page_number > max(paginator.num_pages, 1):
+        raise Http404
+    page = paginator.page(page_number)
+    query = filterset.data
+    context.update(
+        kind=kind,
+        page=page,
+        items=facet_items(kind, page.object_list, counts, query),
+        exact=counts.exact,
+        values=len(ranked),
+        chips=active_filters(filterset),
+        list_url=reverse("cooperation:event-list") + without(query).rstrip("?"),
+    )
+    return render(request, "cooperation/event_facet.html", context)
 
 
 def in_order_without_index(queryset):

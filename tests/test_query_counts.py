@@ -99,9 +99,11 @@ PAGES = {
     "/places/baku/": 1 + 6,
     "/places/museum/": 1 + 6,
     # the topic named in the URL (read once, while the list settles names: suggest.py);
-    # count; ids of the page; its events; the facets' sample; its index terms (programme,
-    # country and topic counts); its years; the programmes and topics counted
-    "/events/?topic=extradition&year=2022": 1 + 9,
+    # count; ids of the page; its events; the results' ids for counting (cooperation/
+    # facets.py); their index rows, every facet and picture counted in one GROUP BY; the
+    # organizations, people (and their other spellings), instruments, topics, places and
+    # occasions the facets name; the located places of the map
+    "/events/?topic=extradition&year=2022": 1 + 14,
     # occasion with its series and place; the previous and the next public meeting of the
     # series; whether its place is public; activities of other visits that were part of it
     # (meetings, workshops, site visits); count; ids; events
@@ -109,7 +111,7 @@ PAGES = {
     # ...and, for an occasion of no series and no place, neither neighbours nor place
     "/occasions/forum/": 1 + 7,
     # the same list for an occasion (the form lists no choices: records are chosen by name)
-    "/events/?occasion=session-2": 1 + 9,
+    "/events/?occasion=session-2": 1 + 14,
 }
 # Pages that list the crowd's events.
 LISTS = {url for url in PAGES if url not in ("/programs/",)}

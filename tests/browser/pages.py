@@ -14,6 +14,8 @@ PAGES = [
     ("event-list-filtered", "/events/?topic=asset-recovery&year=2023", 200),
     ("event-list-empty", "/events/?year=1999", 200),
     ("event-list-bad-filter", "/events/?date_from=2023-13-45", 400),
+    # Every value of one facet, for the filters of the list it came from.
+    ("event-facet", "/events/facets/organization/?topic=asset-recovery", 200),
     # A name typed without the autocomplete that two records begin with: links to both.
     ("event-list-name-choices", "/events/?organization=Prosecutor+General", 400),
     ("event", EVENT_URL, 200),
