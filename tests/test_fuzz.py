@@ -323,8 +323,11 @@ def test_exports_answer_200_or_400_never_500(client, records, fmt, params):
 @FEW
 @given(page=st.one_of(st.integers(-5, 10**12).map(str), junk))
 def test_page_numbers(client, records, path, page):
+    allowed = expected_page(page)
+    if path == "/events/" and not page.strip():
+        allowed = {302}  # an empty parameter leaves the list's address (suggest.py)
     response = client.get(path, {"page": page})
-    assert response.status_code in expected_page(page), (page[:200], response.status_code)
+    assert response.status_code in allowed, (page[:200], response.status_code)
 
 
 # --- Pages without filters ------------------------------------------------------------

@@ -45,7 +45,9 @@
     list.id = input.id + "_listbox";
     list.className = "suggestions";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", label ? label.textContent.trim() : input.id);
+    // Named apart from its box ("Topic: suggestions"), which the label names alone.
+    var named = label ? label.textContent.trim() : input.id;
+    list.setAttribute("aria-label", named + ": " + (form.dataset.suggestions || ""));
     list.hidden = true;
     hidden.insertAdjacentElement("afterend", list);
 
