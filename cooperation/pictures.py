@@ -16,6 +16,7 @@ thousand visits as at a million.
 """
 
 import functools
+import heapq
 import json
 import math
 from dataclasses import dataclass, field
@@ -173,7 +174,7 @@ def timeline(counts, exact=True, year=None, month_label=None):
 # The matrix draws the countries that send and host the most visits; the table lists every
 # pair up to MATRIX_TABLE_ROWS (the most visits first).
 MATRIX_TOP = 8
-MATRIX_TABLE_ROWS = 250
+MATRIX_TABLE_ROWS = 40
 MATRIX_CELL = 40
 MATRIX_ROW_LABELS = 150
 MATRIX_COLUMN_LABELS = 120
@@ -255,8 +256,11 @@ def matrix(counts, exact=True, name=str, top=MATRIX_TOP):
         found.append((int(count), sender, host))
         senders[sender] = senders.get(sender, 0) + count
         hosts[host] = hosts.get(host, 0) + count
-    found.sort(key=lambda pair: (-pair[0], pair[1], pair[2]))
     by_pair = {(sender, host): count for count, sender, host in found}
+    # Only the pairs the table lists are put in order: thousands of pairs at a large archive.
+    listed = heapq.nsmallest(
+        MATRIX_TABLE_ROWS, found, key=lambda pair: (-pair[0], pair[1], pair[2])
+    )
     pairs = [
         Cell(
             sender=sender,
@@ -265,7 +269,7 @@ def matrix(counts, exact=True, name=str, top=MATRIX_TOP):
             sender_name=str(name(sender)),
             host_name=str(name(host)),
         )
-        for count, sender, host in found[:MATRIX_TABLE_ROWS]
+        for count, sender, host in listed
     ]
     rows, columns = ranked(senders, top), ranked(hosts, top)
     shape = Matrix(senders=[], hosts=[], cells=[], pairs=pairs, exact=exact)

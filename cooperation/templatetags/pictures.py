@@ -8,6 +8,7 @@ one query), never a query per bar, cell or dot.
 """
 
 import datetime as dt
+import functools
 
 from django import template
 from django.db.models import F, Q
@@ -44,6 +45,13 @@ def entity_query(name, record):
 
 
 def country_name(code):
+    return _country_name(code, current())
+
+
+@functools.lru_cache(maxsize=2048)
+def _country_name(code, language):
+    # A country's name in the active language, read once per process: a matrix names
+    # hundreds of pairs.
     return str(countries.name(code)) or code
 
 
