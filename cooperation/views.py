@@ -402,6 +402,7 @@ def event_facet(request, kind):
             context["page_error"] = PAGE_ERROR
         return render(request, "cooperation/event_facet.html", context, status=400)
     counts = facets.count(facets.for_filterset(filterset), kind)
+    list_url = reverse("cooperation:event-list")
     ranked = sorted(counts.values.items(), reverse=True) if kind == "year" else counts.ranked
     paginator = Paginator(ranked, FACET_PAGE)
     if page_number > max(paginator.num_pages, 1):
@@ -411,11 +412,15 @@ def event_facet(request, kind):
     context.update(
         kind=kind,
         page=page,
-        items=facet_items(kind, page.object_list, counts, query),
+        items=[
+            # Links into the list, not into this page.
+            {**item, "url": list_url + item["url"]}
+            for item in facet_items(kind, page.object_list, counts, query)
+        ],
         exact=counts.exact,
         values=len(ranked),
         chips=active_filters(filterset),
-        list_url=reverse("cooperation:event-list") + without(query).rstrip("?"),
+        list_url=list_url + without(query).rstrip("?"),
     )
     return render(request, "cooperation/event_facet.html", context)
 

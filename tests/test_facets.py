@@ -129,7 +129,8 @@ def test_show_all_reaches_every_value_with_its_count(client, archive):
     counts = [item["count"] for item in items]
     assert counts == sorted(counts, reverse=True)
     # The last one listed on the first page opens as many as it says.
-    assert opened(client, items[-1]["url"]) == items[-1]["count"]
+    assert items[-1]["url"].startswith("/events/?")
+    assert opened(client, items[-1]["url"].removeprefix("/events/")) == items[-1]["count"]
 
 
 def test_show_all_keeps_the_filters(client, archive):
