@@ -182,7 +182,10 @@ def pages(e):
         ("suggest organization", f"/events/suggest/organization/?q={e['organization_typed']}"),
         ("suggest person", f"/events/suggest/person/?q={e['person_typed']}"),
         ("facet page person (all)", "/events/facets/person/"),
-        ("facet page organization (country)", f"/events/facets/organization/?country={e['country']}"),
+        (
+            "facet page organization (country)",
+            f"/events/facets/organization/?country={e['country']}",
+        ),
         ("facet page year (programme)", f"/events/facets/year/?program={e['program']}"),
         ("event page", f"/events/{e['event']}/"),
         ("event calendar", f"/events/{e['event']}/calendar.ics"),

@@ -28,7 +28,9 @@ def test_facets_sit_beside_the_results_on_a_wide_screen(page, screenshots):
     results = page.locator(".list-body")
     expect(facets).to_be_visible()
     expect(page.locator("form.filter-form")).to_be_visible()
-    assert facets.bounding_box()["x"] + facets.bounding_box()["width"] <= results.bounding_box()["x"]
+    assert (
+        facets.bounding_box()["x"] + facets.bounding_box()["width"] <= results.bounding_box()["x"]
+    )
     # Each facet names its values with their counts: the year facet lists 2023 with 1.
     year = page.locator("section.facet", has=page.get_by_role("heading", name="Year"))
     expect(year).to_contain_text("2023")
