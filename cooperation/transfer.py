@@ -43,6 +43,7 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .exports import csv_lines
 from .languages import DEFAULT as DEFAULT_LANGUAGE
 from .models import (
     CooperationProgram,
@@ -69,7 +70,6 @@ from .models import (
     Workshop,
     WorkshopCitation,
 )
-from .views import csv_lines
 
 # Every kind of record a fixture can hold. Derived data (the event index, search text)
 # is rebuilt where the fixture is loaded and never travels.

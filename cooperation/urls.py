@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import citing, suggest, views
+from . import citing, exports, suggest, views
 from .countries import country_detail, country_list
 from .feeds import RecentEventsFeed
 
@@ -9,12 +9,12 @@ app_name = "cooperation"
 urlpatterns = [
     path("", views.home, name="home"),
     path("events/", views.event_list, name="event-list"),
-    path("events/export.csv", views.event_export, {"fmt": "csv"}, name="event-export-csv"),
-    path("events/export.json", views.event_export, {"fmt": "json"}, name="event-export-json"),
+    path("events/export.csv", exports.event_export, {"fmt": "csv"}, name="event-export-csv"),
+    path("events/export.json", exports.event_export, {"fmt": "json"}, name="event-export-json"),
     path("events/facets/<slug:kind>/", views.event_facet, name="event-facet"),
     path("events/suggest/<slug:name>/", suggest.suggest, name="event-suggest"),
     path("events/<slug:slug>/", views.event_detail, name="event-detail"),
-    path("events/<slug:slug>/calendar.ics", views.event_calendar, name="event-calendar"),
+    path("events/<slug:slug>/calendar.ics", exports.event_calendar, name="event-calendar"),
     path(
         "events/<slug:slug>/cite.bib",
         citing.event_citation,

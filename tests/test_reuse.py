@@ -7,7 +7,7 @@ import json
 
 from icalendar import Calendar
 
-from cooperation import views
+from cooperation import exports
 from cooperation.models import Status
 
 
@@ -72,7 +72,7 @@ def test_csv_export_follows_the_filters(client, world, make_event):
 def test_export_reads_in_batches_and_keeps_every_event_in_order(
     client, world, make_event, monkeypatch
 ):
-    monkeypatch.setattr(views, "EXPORT_BATCH", 2)
+    monkeypatch.setattr(exports, "EXPORT_BATCH", 2)
     for n in range(4):
         make_event(slug=f"visit-{n}", start_date=dt.date(2020, 1, 1 + n))
     for params in ({}, {"country": "AZ"}, {"q": "visit"}):
