@@ -70,8 +70,8 @@ def last_modified(changed_at):
 
     HTTP dates have whole seconds; changes do not. Once the second of the last change has
     passed, the page says the next whole second: any later change is later than that, so
-    still_fresh() answers 304 only for a copy that is current. Within that second another
-    change may still come, so the page says the second itself, which still_fresh() never
+    modified_since() answers 304 only for a copy that is current. Within that second another
+    change may still come, so the page says the second itself, which modified_since() never
     takes as fresh: such a copy is revalidated in full (its ETag still gives a 304).
     """
     stamp = changed_at.timestamp()
@@ -88,7 +88,7 @@ def valid_since(changed_at, day):
     """When a page read on `day` last changed: at the last change, or at the start of the
     day, since the page gives the day (its citation's accessed date). Just before midnight
     rather than on it, so that a copy validated by a Last-Modified of midnight is fresh
-    (still_fresh() takes only a date strictly after the change)."""
+    (modified_since() takes only a date strictly after the change)."""
     midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     day_began = midnight - dt.timedelta(microseconds=1)
     return max(changed_at, day_began) if changed_at else day_began
@@ -142,10 +142,22 @@ class PublicPageCacheMiddleware:
         ).hexdigest()
         etag = f'"{digest}"'
 
-        if self.still_fresh(request, etag, changed_at):
-            return self.validate(HttpResponseNotModified(), etag, changed_at)
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            # Only a 200 for this very address, version and day was given this ETag, so a
+            # match proves the copy current (not "*": it would answer 304 for an address
+            # with no page, a draft's 404). If-Modified-Since is then ignored.
+            if etag in parse_etags(if_none_match):
+                return self.validate(HttpResponseNotModified(), etag, changed_at)
+            modified_since = None
+        else:
+            modified_since = self.modified_since(request, changed_at)
 
         key = f"page:{digest}"
+        # A date, unlike an ETag, names no page: sent for an address that answers 404 or
+        # 400, it must not turn the error into a 304. A copy in the cache was a 200.
+        if modified_since and cache.has_key(key):
+            return self.validate(HttpResponseNotModified(), etag, changed_at)
         cached = cache.get(key)
         if cached is not None:
             response, nonce = cached
@@ -153,18 +165,23 @@ class PublicPageCacheMiddleware:
         response = self.validate(self.get_response(request), etag, changed_at)
         if response.status_code == 200 and not response.streaming and not response.cookies:
             cache.set(key, (response, used_nonce(request)), settings.PUBLIC_PAGE_CACHE_SECONDS)
+        if modified_since and response.status_code == 200:
+            return self.validate(HttpResponseNotModified(), etag, changed_at)
         return response
 
     @staticmethod
-    def still_fresh(request, etag, changed_at):
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match is not None:
-            # Not "*": it would answer 304 for an address with no page (a draft's 404).
-            return etag in parse_etags(if_none_match)
+    def modified_since(request, changed_at):
+        """Whether If-Modified-Since says the client's copy is as new as the page.
+
+        A date later than now is ignored, as HTTP asks: no copy can have been made then,
+        and honouring it would answer 304 for as long as the date is ahead.
+        """
         since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        if since is None or since > time.time():
+            return False
         # Strictly before: a date names a whole second, and a change within the second a
         # client was given may be newer than its copy (last_modified()).
-        return bool(changed_at and since and changed_at.timestamp() < since)
+        return bool(changed_at and changed_at.timestamp() < since)
 
     @staticmethod
     def validate(response, etag, changed_at):
