@@ -1,8 +1,12 @@
-"""HTTP as a client program reads it: conditional requests (cooperation/caching.py)."""
+"""HTTP as a client program reads it: methods, conditional requests and links built from
+the request's own path (cooperation/request_line.py, cooperation/caching.py)."""
 
+import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
 from django.utils.http import http_date
 
 from cooperation import records
@@ -12,6 +16,105 @@ from .test_caching import changed_at_micros
 
 LANGUAGES = ["", "/az", "/ru"]
 FUTURE = "Thu, 01 Jan 2099 00:00:00 GMT"
+PUBLIC_ALLOW = "GET, HEAD, OPTIONS"
+ADMIN_ALLOW = "GET, HEAD, OPTIONS, POST"
+REFUSED = ["TRACE", "PUT", "DELETE", "PATCH", "POST"]
+
+
+def public_pages(world, prefix=""):
+    return [
+        f"{prefix}/",
+        f"{prefix}/events/",
+        f"{prefix}/events/?year=2023",
+        f"{prefix}{world.published.get_absolute_url()}",
+        f"{prefix}/programs/",
+        f"{prefix}/feeds/events.atom",
+        f"{prefix}/events/export.csv",
+        f"{prefix}/events/{world.published.slug}/calendar.ics",
+    ]
+
+
+# --- links built from the request's path --------------------------------------------
+
+# Each is an address a browser would never send but a hand-written request can: the path
+# as the server hands it to Django (PATH_INFO, percent-decoding already done).
+HOSTILE_PATHS = [
+    "//evil.example/events/",
+    "///evil.example/",
+    "/\\evil.example/",
+    "/\\/evil.example/",
+    "/az//evil.example/",
+    "/ru//evil.example/events/",
+    "/az/\\evil.example/",
+    "/ru/\\\\evil.example/x",
+    "/events//evil.example/",
+]
+
+
+def links(html):
+    """Every address the page links to or loads: href, src and form actions."""
+    return re.findall(r'\b(?:href|src|action)="([^"]*)"', html)
+
+
+def assert_on_site(address):
+    """A link a browser resolves to this site: a fragment, a path of a single leading
+    slash, or an absolute address naming this host."""
+    if address.startswith("#"):
+        return
+    if address.startswith(("http://", "https://")):
+        assert urlsplit(address).netloc == "testserver", address
+        return
+    assert re.match(r"/(?![/\\])", address), address
+
+
+def test_an_address_with_an_empty_segment_links_nowhere_off_the_site(client, world):
+    for raw in HOSTILE_PATHS:
+        response = client.get("/", PATH_INFO=raw)
+        assert response.status_code == 301, raw
+        location = response["Location"]
+        assert_on_site(location)
+        assert "evil.example" in location, raw  # the same path, its slashes single
+        page = client.get(location)
+        assert page.status_code == 404, raw
+        html = page.content.decode()
+        found = links(html)
+        assert found, raw
+        for address in found:
+            assert_on_site(address)
+        # The language switch names this address in every language, on this site.
+        switch = re.findall(r'<a href="([^"]*)" hreflang="(\w+)"', html)
+        bare = re.sub(r"^/(az|ru)/", "/", urlsplit(location).path)
+        assert {code: href for href, code in switch} == {
+            "en": bare,
+            "az": f"/az{bare}",
+            "ru": f"/ru{bare}",
+        }, raw
+
+
+def test_a_percent_encoded_double_slash_is_read_as_a_double_slash(client, world):
+    # The test client decodes %2F as a WSGI server does: PATH_INFO is ///evil.example/.
+    response = client.get("/%2F%2Fevil.example/")
+    assert response.status_code == 301
+    assert response["Location"] == "/evil.example/"
+
+
+def test_a_percent_sign_left_in_the_path_is_escaped_in_every_link(client, world):
+    # A server that left %2F undecoded hands Django the characters themselves.
+    response = client.get("/", PATH_INFO="/%2F%2Fevil.example/")
+    assert response.status_code == 404
+    for address in links(response.content.decode()):
+        assert_on_site(address)
+    assert 'href="/az/%252F%252Fevil.example/"' in response.content.decode()
+
+
+def test_doubled_slashes_lead_to_the_page_with_its_query_kept(client, world):
+    response = client.get("/", PATH_INFO="//events//published-visit/", QUERY_STRING="a=1&b=é")
+    assert response.status_code == 301
+    assert response["Location"] == "/events/published-visit/?a=1&b=%C3%A9"
+    assert client.get("/", PATH_INFO="/az//events/").url == "/az/events/"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "Published working visit" in page.content.decode()
 
 
 # --- conditional requests -------------------------------------------------------------
@@ -100,3 +203,71 @@ def test_no_etag_turns_an_error_into_a_304(client, world):
     records.save(world.published)
     response = client.get("/events/published-visit/", headers={"if-none-match": etag})
     assert response.status_code == 404
+
+
+# --- methods --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def strict():
+    """A client whose unsafe requests meet the CSRF check, as a browser's would."""
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.mark.parametrize("prefix", LANGUAGES)
+def test_options_names_the_methods_of_a_public_page_and_sends_nothing_else(strict, world, prefix):
+    for path in public_pages(world, prefix):
+        response = strict.options(path)
+        assert response.status_code == 200, path
+        assert response["Allow"] == PUBLIC_ALLOW, path
+        assert response.content == b"", path
+        assert response["Content-Length"] == "0", path
+
+
+@pytest.mark.parametrize("prefix", LANGUAGES)
+def test_other_methods_on_a_public_page_answer_405_not_the_csrf_403(strict, world, prefix):
+    for path in public_pages(world, prefix):
+        for method in REFUSED:
+            response = strict.generic(method, path, data="title=x")
+            assert response.status_code == 405, (method, path)
+            assert response["Allow"] == PUBLIC_ALLOW, (method, path)
+    # Reading still works, and the record was not touched.
+    assert strict.get(f"{prefix}/events/published-visit/").status_code == 200
+    assert strict.head(f"{prefix}/events/").status_code == 200
+    world.published.refresh_from_db()
+    assert world.published.title == "Published working visit"
+
+
+def test_machine_addresses_answer_the_same(strict, world):
+    for path in ("/sitemap.xml", "/robots.txt", "/healthz", "/no-such-page/"):
+        options = strict.options(path)
+        assert (options.status_code, options["Allow"], options.content) == (
+            200,
+            PUBLIC_ALLOW,
+            b"",
+        ), path
+        for method in REFUSED:
+            response = strict.generic(method, path)
+            assert (response.status_code, response["Allow"]) == (405, PUBLIC_ALLOW), path
+
+
+@pytest.mark.parametrize("prefix", LANGUAGES)
+def test_the_admin_lists_post_and_its_forms_still_work(client, strict, prefix, django_user_model):
+    django_user_model.objects.create_user("clerk", password="a careful passphrase", is_staff=True)
+    sign_in = f"{prefix}/admin/login/"
+    options = strict.options(sign_in)
+    assert (options.status_code, options["Allow"], options.content) == (200, ADMIN_ALLOW, b"")
+    for method in ("TRACE", "PUT", "DELETE", "PATCH"):
+        response = strict.generic(method, sign_in)
+        assert (response.status_code, response["Allow"]) == (405, ADMIN_ALLOW), method
+    # A post without the form's token still meets the CSRF check...
+    assert strict.post(sign_in, {"username": "clerk", "password": "x"}).status_code == 403
+    # ...and the form, posted, signs in and out.
+    response = client.post(
+        f"{sign_in}?next={prefix}/admin/",
+        {"username": "clerk", "password": "a careful passphrase"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{prefix}/admin/"
+    assert client.get(f"{prefix}/admin/").status_code == 200
+    assert client.post(f"{prefix}/admin/logout/").status_code == 200

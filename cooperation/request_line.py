@@ -1,0 +1,65 @@
+"""What a request's first line may ask for: its method, and an address on this site.
+
+The public pages only ever read: each is a plain function view that reads GET parameters
+(cooperation/views.py), so any other method would reach it and be answered as a GET, or be
+refused by the CSRF check with a 403 that says nothing true. Only the admin (its sign-in
+and sign-out included) takes forms that post. This middleware answers every other method
+itself, before the page cache and the CSRF check (config/settings.py, MIDDLEWARE):
+OPTIONS with the methods an address allows and no body, the rest with 405 and the same
+`Allow`. GET and HEAD go through untouched, so the page cache's 304s cost one comparison
+more.
+
+An address whose path holds `//` or a backslash is sent to the same path with single
+slashes. Pages build links from their own path (the language switch,
+cooperation/templatetags/registry.py; the canonical and alternate links, templates/base.html),
+and a browser reads a link beginning `//` or `/\\` as the address of another host: left in,
+`GET //evil.example/events/` would answer a 404 page whose language links lead to
+evil.example. No page's address has an empty segment or a backslash, so nothing is lost.
+"""
+
+import re
+
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponsePermanentRedirect
+from django.urls import get_script_prefix
+from django.utils.encoding import escape_uri_path, iri_to_uri
+
+from .caching import admin_prefixes
+
+READING = frozenset({"GET", "HEAD"})
+PUBLIC_METHODS = ("GET", "HEAD", "OPTIONS")
+FORM_METHODS = ("GET", "HEAD", "OPTIONS", "POST")
+SLASHES = re.compile(r"[/\\]+")
+
+
+def allowed_methods(path_info):
+    """The methods an address answers: the admin's forms post (its sign-in and sign-out
+    too), every other page only reads."""
+    return FORM_METHODS if path_info.startswith(admin_prefixes()) else PUBLIC_METHODS
+
+
+def single_slashes(request):
+    """This request's address with every run of slashes and backslashes made one slash."""
+    path = get_script_prefix() + SLASHES.sub("/", request.path_info).lstrip("/")
+    query = request.META.get("QUERY_STRING", "")
+    return escape_uri_path(path) + (f"?{iri_to_uri(query)}" if query else "")
+
+
+class RequestLineMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if "//" in path or "\\" in path:
+            return HttpResponsePermanentRedirect(single_slashes(request))
+        if request.method in READING:
+            return self.get_response(request)
+        allowed = allowed_methods(path)
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=200)
+            response["Allow"] = ", ".join(allowed)
+            response["Content-Length"] = "0"
+            return response
+        if request.method not in allowed:
+            return HttpResponseNotAllowed(allowed)
+        return self.get_response(request)
