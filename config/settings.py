@@ -110,6 +110,12 @@ if DEBUG:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that answers early (a static file or its 304, the request line's
+    # 405, the page cache's 304 and cached copy), so every response carries it.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Static files, their 304s and whitenoise's 405s get the policy a page without an inline
+    # script gets, built once rather than per file.
+    "cooperation.static_policy.StaticFilePolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the page cache, so a cached page is sent with a policy and a nonce of its own.
     "csp.middleware.CSPMiddleware",
@@ -128,7 +134,6 @@ MIDDLEWARE = [
     # Lets the history name the signed-in user behind each change.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

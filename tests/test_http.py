@@ -1,5 +1,6 @@
-"""HTTP as a client program reads it: methods, conditional requests and links built from
-the request's own path (cooperation/request_line.py, cooperation/caching.py)."""
+"""HTTP as a client program reads it: methods, conditional requests, links built from the
+request's own path, and the security headers on every kind of response
+(cooperation/request_line.py, cooperation/caching.py, config/settings.py's MIDDLEWARE)."""
 
 import re
 import time
@@ -13,12 +14,20 @@ from cooperation import records
 from cooperation.models import Status
 
 from .test_caching import changed_at_micros
+from .test_security import production_settings
 
 LANGUAGES = ["", "/az", "/ru"]
 FUTURE = "Thu, 01 Jan 2099 00:00:00 GMT"
 PUBLIC_ALLOW = "GET, HEAD, OPTIONS"
 ADMIN_ALLOW = "GET, HEAD, OPTIONS, POST"
 REFUSED = ["TRACE", "PUT", "DELETE", "PATCH", "POST"]
+SECURITY_HEADERS = [
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+]
 
 
 def public_pages(world, prefix=""):
@@ -271,3 +280,93 @@ def test_the_admin_lists_post_and_its_forms_still_work(client, strict, prefix, d
     assert response["Location"] == f"{prefix}/admin/"
     assert client.get(f"{prefix}/admin/").status_code == 200
     assert client.post(f"{prefix}/admin/logout/").status_code == 200
+
+
+# --- security headers on every kind of response ---------------------------------------
+
+
+@pytest.fixture
+def static_files(settings):
+    """Whitenoise serving the apps' static files as it serves collected ones."""
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+def page_headers(client):
+    page = client.get("/events/")
+    assert page.status_code == 200
+    return {name: page[name] for name in SECURITY_HEADERS}
+
+
+def assert_security_headers(response, expected):
+    for name, value in expected.items():
+        assert response.get(name) == value, (name, response.status_code)
+
+
+def test_static_files_and_their_304s_carry_the_pages_security_headers(client, world, static_files):
+    expected = page_headers(client)
+    assert expected["X-Frame-Options"] == "DENY"
+    assert "default-src 'none'" in expected["Content-Security-Policy"]
+    for path in ("/static/cooperation/site.css", "/static/cooperation/favicon.svg"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert b"".join(response.streaming_content), path
+        assert_security_headers(response, expected)
+        unchanged = client.get(path, headers={"if-none-match": response["ETag"]})
+        assert unchanged.status_code == 304, path
+        assert_security_headers(unchanged, expected)
+        # Whitenoise refuses other methods itself, with the policies all the same.
+        refused = client.generic("TRACE", path)
+        assert (refused.status_code, refused["Allow"]) == (405, "GET, HEAD")
+        assert_security_headers(refused, expected)
+
+
+def test_static_files_get_hsts_and_the_policies_in_production(
+    settings, monkeypatch, world, static_files
+):
+    for name, value in production_settings(monkeypatch).items():
+        setattr(settings, name, value)
+    production = Client()
+    response = production.get("/static/cooperation/site.css", secure=True)
+    assert response.status_code == 200
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    unchanged = production.get(
+        "/static/cooperation/site.css",
+        secure=True,
+        headers={"if-none-match": response["ETag"]},
+    )
+    assert unchanged.status_code == 304
+    assert unchanged["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" in unchanged
+
+
+def test_every_early_answer_carries_the_security_headers(client, settled):
+    expected = page_headers(client)
+    etag = client.get("/events/")["ETag"]
+    answers = {
+        "304 by ETag": client.get("/events/", headers={"if-none-match": etag}),
+        "304 by date": client.get(
+            "/events/", headers={"if-modified-since": client.get("/events/")["Last-Modified"]}
+        ),
+        "cached copy": client.get("/events/"),
+        "OPTIONS": client.options("/events/"),
+        "405": client.delete("/events/"),
+        "redirect": client.get("/", PATH_INFO="//events/"),
+        "404": client.get("/events/no-such-visit/"),
+        "400": client.get("/events/?year=abc"),
+    }
+    assert [response.status_code for response in answers.values()] == [
+        304,
+        304,
+        200,
+        200,
+        405,
+        301,
+        404,
+        400,
+    ]
+    for name, response in answers.items():
+        for header, value in expected.items():
+            assert response.get(header) == value, (name, header)
