@@ -1,10 +1,9 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from cooperation import sitemaps
 from cooperation.health import healthz
-from cooperation.sitemaps import SITEMAPS
 from cooperation.views import robots_txt
 
 handler400 = "cooperation.views.bad_request"
@@ -12,7 +11,9 @@ handler500 = "cooperation.views.server_error"
 
 # For machines, one address each, in no language.
 urlpatterns = [
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # A sitemap index and its sections (cooperation/sitemaps.py).
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-<slug:kind>.xml", sitemaps.section, name="sitemap-section"),
     path("robots.txt", robots_txt, name="robots"),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,13 +1,42 @@
-"""The event list for other programs: the filtered list as CSV and JSON, and one visit as
-a calendar file. Every CSV the registry writes (these exports and the admin's "Export
-selected as CSV", `transfer.py`) is written by `csv_lines`."""
+"""The event list for other programs: the filtered list as CSV, JSON and a spreadsheet
+(.xlsx), and one visit as a calendar file.
 
+Every CSV the registry writes (these exports and the admin's "Export selected as CSV",
+`transfer.py`) is written by `csv_lines`, so that it opens safely in a spreadsheet:
+
+- a UTF-8 byte-order mark first: without it Excel on Windows reads the file in the
+  computer's legacy code page ("Rusiya BaÅŸ ProkurorluÄŸu");
+- every field quoted, so that a comma, a ";" or a line break inside a text stays inside
+  its cell;
+- no text a spreadsheet could run as a formula (`text_cell`).
+
+The spreadsheet holds the same columns and rows as the CSV, each text a typed string
+cell (never a formula) and each date a date. The JSON gives the texts exactly as the
+records hold them, and a list wherever a column holds several values.
+"""
+
+import contextlib
 import csv
 import json
+import re
+import tempfile
 
-from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 
 from . import feeds
 from .languages import current, shown
@@ -34,14 +63,16 @@ def exported_events(ids):
     yield from listed_events(batch)
 
 
-# Columns of the CSV and JSON exports, in order.
+# Columns of the exports, in order: each gives its value as the record holds it (a date,
+# a list, None where there is nothing), and each format writes it in its own way
+# (`as_text` for the CSV).
 EXPORT_COLUMNS = {
     "slug": lambda e, url: e.slug,
     "title": lambda e, url: e.title,
     "url": lambda e, url: url(e.get_absolute_url()),
     "visit_type": lambda e, url: e.visit_type,
-    "start_date": lambda e, url: e.start_date.isoformat(),
-    "end_date": lambda e, url: e.end_date.isoformat() if e.end_date else None,
+    "start_date": lambda e, url: e.start_date,
+    "end_date": lambda e, url: e.end_date,
     "date_basis": lambda e, url: e.date_basis,
     "sending_organization": lambda e, url: e.sending_organization.name,
     "sending_country": lambda e, url: e.sending_organization.country.code or None,
@@ -56,9 +87,9 @@ EXPORT_COLUMNS = {
     "summary": lambda e, url: e.summary,
     # The language of the texts above: the export's, from its address (/az/events/export.csv
     # is in Azerbaijani), except the columns `in_english` names, given in English for want
-    # of a translation.
+    # of a translation: a list in the JSON, the names separated by spaces in a cell.
     "language": lambda e, url: current(),
-    "in_english": lambda e, url: " ".join(untranslated_columns(e)),
+    "in_english": lambda e, url: untranslated_columns(e),
 }
 
 
@@ -80,6 +111,22 @@ def untranslated_columns(event):
     ]
 
 
+def export_row(event, url):
+    return [get(event, url) for get in EXPORT_COLUMNS.values()]
+
+
+def as_text(value):
+    """A column's value in one cell of text: a date in ISO 8601, a list space-separated."""
+    if isinstance(value, list):
+        return " ".join(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
 class _Echo:
     """A file-like object whose write() hands the text back, for streaming csv.writer."""
 
@@ -88,27 +135,115 @@ class _Echo:
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (and a formula can
-# fetch URLs or run commands): such a text gets a leading apostrophe, which spreadsheets
-# read as "this is text" and do not show.
+# fetch URLs or run commands; a tab or carriage return is dropped by some readers, leaving
+# what follows it first).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# Where a reading of the file may start a field within one of our cells: the cell's start;
+# after a ";", the list separator of Excel in Russian or Azerbaijani, at which a reader that
+# takes the file for ";"-separated splits it (the commas' quotes do not protect a ";"
+# inside a field from such a reader: it has left them behind at the first comma); after a
+# line break, where a reader out of step with the quotes ends the record. The quotes such a
+# reader drops there come before the character it then reads first.
+FIELD_START = re.compile(r'(^|[;\r\n])("*)(?=[=+\-@\t\r])')
 
 
 def text_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """`value` for a CSV cell: each place a reading may start a field at (`FIELD_START`)
+    that a formula character follows gets an apostrophe, which spreadsheets read as "this
+    is text" (and do not show at the start of a cell)."""
+    if isinstance(value, str):
+        return FIELD_START.sub(r"\1'\2", value)
     return value
 
 
 def csv_lines(header, rows):
     """CSV text, a line at a time, for a streaming response; every cell safe to open."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
+    # Every field quoted: a line break or a ";" in a text then stays inside its cell.
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
+    yield "\ufeff" + writer.writerow([text_cell(cell) for cell in header])
     for row in rows:
-        yield writer.writerow(text_cell(cell) for cell in row)
+        yield writer.writerow([text_cell(cell) for cell in row])
+
+
+# --- Spreadsheet -------------------------------------------------------------------------
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# The most events a spreadsheet export holds. The workbook is written row by row to
+# temporary files, so memory stays flat, but a zip is sent only once it is complete: the
+# wait for its first byte grows with its rows (at the limit, about as long as the whole
+# CSV of the same events takes to stream), where the CSV starts at once. Past the limit
+# the export says so and points to the CSV, which streams every event; a sheet silently
+# cut short would look complete. Excel itself opens at most 1,048,575 rows under a header.
+XLSX_LIMIT = 10_000
+
+
+def spreadsheet_cell(sheet, value):
+    value = as_text(value) if isinstance(value, list) else value
+    if not isinstance(value, str):
+        return value  # a date (a date cell) or None (an empty one)
+    # The text rules keep control characters out of records (models.text_problems); one
+    # that XML cannot carry would stop the whole workbook, so it is marked instead.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+    # openpyxl takes a text starting with "=" for a formula: here every text is a string.
+    cell.data_type = "s"
+    if value.startswith(FORMULA_STARTS):
+        # Kept as text should someone edit the cell, as a typed apostrophe does.
+        cell.quotePrefix = True
+    return cell
+
+
+def spreadsheet(request, ids):
+    """The events `ids` as an .xlsx workbook: one sheet, the CSV's header and rows."""
+    if list(ids[XLSX_LIMIT : XLSX_LIMIT + 1]):
+        query = request.GET.urlencode()
+        csv_url = request.build_absolute_uri(
+            reverse("cooperation:event-export-csv") + (f"?{query}" if query else "")
+        )
+        message = ngettext(
+            "A spreadsheet holds at most %(limit)s event, and these filters match more. "
+            "Narrow the filters, or download the CSV, which holds every event: %(csv_url)s",
+            "A spreadsheet holds at most %(limit)s events, and these filters match more. "
+            "Narrow the filters, or download the CSV, which holds every event: %(csv_url)s",
+            XLSX_LIMIT,
+        ) % {"limit": number_format(XLSX_LIMIT, force_grouping=True), "csv_url": csv_url}
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("events")
+    sheet.freeze_panes = "A2"  # the header stays in view
+    bold = Font(bold=True)
+    header = []
+    for name in EXPORT_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    try:
+        sheet.append(header)
+        url = request.build_absolute_uri
+        for event in exported_events(ids):
+            sheet.append([spreadsheet_cell(sheet, value) for value in export_row(event, url)])
+        workbook.save(output)
+    except BaseException:
+        output.close()
+        # openpyxl removes the sheet's temporary file once the workbook is saved, and
+        # otherwise only when the process ends.
+        if sheet._writer is not None:
+            with contextlib.suppress(OSError, ValueError):  # perhaps removed already
+                sheet._writer.close()
+                sheet._writer.cleanup()
+        raise
+    output.seek(0)
+    return FileResponse(output, as_attachment=True, filename="events.xlsx", content_type=XLSX_TYPE)
+
+
+# --- The views ---------------------------------------------------------------------------
 
 
 def event_export(request, fmt):
-    """The current filtered list as CSV or JSON, streamed row by row in constant memory."""
+    """The current filtered list as CSV, JSON or .xlsx: CSV and JSON streamed row by row in
+    constant memory, the workbook written to a temporary file and sent from there."""
     filterset = filter_events(request)[0]
     if not filterset.is_valid():
         errors = "; ".join(
@@ -118,12 +253,15 @@ def event_export(request, fmt):
             _("Filters not understood: %(errors)s") % {"errors": errors},
             content_type="text/plain; charset=utf-8",
         )
-    rows = exported_events(result_ids(filterset))
+    ids = result_ids(filterset)
+    if fmt == "xlsx":
+        return spreadsheet(request, ids)
+    rows = exported_events(ids)
     url = request.build_absolute_uri
 
     if fmt == "csv":
         lines = csv_lines(
-            EXPORT_COLUMNS, ([get(event, url) for get in EXPORT_COLUMNS.values()] for event in rows)
+            EXPORT_COLUMNS, ([as_text(value) for value in export_row(event, url)] for event in rows)
         )
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     else:
@@ -131,8 +269,10 @@ def event_export(request, fmt):
         def chunks():
             yield '{"events": ['
             for index, event in enumerate(rows):
-                record = {name: get(event, url) for name, get in EXPORT_COLUMNS.items()}
-                yield ("," if index else "") + json.dumps(record, ensure_ascii=False)
+                record = dict(zip(EXPORT_COLUMNS, export_row(event, url), strict=True))
+                yield ("," if index else "") + json.dumps(
+                    record, ensure_ascii=False, cls=DjangoJSONEncoder
+                )
             yield "]}"
 
         response = StreamingHttpResponse(chunks(), content_type="application/json")
@@ -142,6 +282,8 @@ def event_export(request, fmt):
 
 def event_calendar(request, slug):
     event = get_object_or_404(Delegation.objects.published().with_listing(), slug=slug)
-    response = HttpResponse(feeds.event_calendar(request, event), content_type="text/calendar")
+    response = HttpResponse(
+        feeds.event_calendar(request, event), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
     return response

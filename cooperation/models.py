@@ -1151,6 +1151,15 @@ class Delegation(PublishableModel):
             ),
             # The admin's list, every status newest first (and MIN/MAX for its years).
             models.Index(fields=("-start_date", "-id"), name="delegation_date_order"),
+            # The sitemap index (cooperation/sitemaps.py): which sections of 2,000 ids
+            # (sitemaps.SECTION_SIZE, the same number) hold published visits, and each
+            # one's latest change, at one probe per section whatever the archive's size.
+            models.Index(
+                F("id") / 2000,
+                F("updated_at"),
+                condition=Q(status="published"),
+                name="delegation_sitemap_section",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

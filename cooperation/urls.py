@@ -11,6 +11,7 @@ urlpatterns = [
     path("events/", views.event_list, name="event-list"),
     path("events/export.csv", exports.event_export, {"fmt": "csv"}, name="event-export-csv"),
     path("events/export.json", exports.event_export, {"fmt": "json"}, name="event-export-json"),
+    path("events/export.xlsx", exports.event_export, {"fmt": "xlsx"}, name="event-export-xlsx"),
     path("events/facets/<slug:kind>/", views.event_facet, name="event-facet"),
     path("events/suggest/<slug:name>/", suggest.suggest, name="event-suggest"),
     path("events/<slug:slug>/", views.event_detail, name="event-detail"),

@@ -128,7 +128,8 @@ PAGES = (
     "/countries/azerbaijan/",
     "/countries/us/",
     "/organizations/prosecutor-generals-office-azerbaijan/",
-    "/sitemap.xml",
+    "/sitemap-pages.xml",
+    "/sitemap-countries.xml",
 )
 
 
@@ -234,6 +235,6 @@ def test_country_list_and_country_pages(pages):
 
 @pytest.mark.django_db
 def test_country_pages_are_in_the_sitemap(pages):
-    text = pages[0]["/sitemap.xml"][1]
-    assert "/countries/</loc>" in text
+    assert "/countries/</loc>" in pages[0]["/sitemap-pages.xml"][1]
+    text = pages[0]["/sitemap-countries.xml"][1]
     assert "/countries/az/</loc>" in text and "/countries/us/</loc>" not in text

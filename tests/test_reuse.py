@@ -9,6 +9,7 @@ from icalendar import Calendar
 
 from cooperation import exports
 from cooperation.models import Status
+from tests.sitemap_reader import Sitemap
 
 
 def body(response):
@@ -24,7 +25,7 @@ def test_event_page_offers_a_citation_and_permalink(client, world):
 def test_calendar_file_is_an_all_day_event(client, world):
     response = client.get("/events/published-visit/calendar.ics")
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/calendar"
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
     event = Calendar.from_ical(response.content).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == "Published working visit"
     assert event.decoded("DTSTART").isoformat() == "2023-12-15"
@@ -44,9 +45,7 @@ def test_atom_feed_lists_published_events_only(client, world):
 
 
 def test_sitemap_lists_public_pages_and_no_draft(client, world):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    content = response.content.decode()
+    content = Sitemap(client).text
     for url in ["/events/published-visit/", "/programs/program-2021-2023/", "/places/baku/"]:
         assert f"http://testserver{url}" in content
     assert "draft-visit" not in content
@@ -63,7 +62,7 @@ def test_csv_export_follows_the_filters(client, world, make_event):
     make_event(slug="other", visit_type="official")
     response = client.get("/events/export.csv", {"visit_type": "working"})
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(body(response).decode())))
+    rows = list(csv.DictReader(io.StringIO(body(response).decode("utf-8-sig"))))
     assert [row["slug"] for row in rows] == ["published-visit"]
     assert rows[0]["start_date"] == "2023-12-15"
     assert rows[0]["url"] == "http://testserver/events/published-visit/"
@@ -76,7 +75,9 @@ def test_export_reads_in_batches_and_keeps_every_event_in_order(
     for n in range(4):
         make_event(slug=f"visit-{n}", start_date=dt.date(2020, 1, 1 + n))
     for params in ({}, {"country": "AZ"}, {"q": "visit"}):
-        rows = csv.DictReader(io.StringIO(body(client.get("/events/export.csv", params)).decode()))
+        rows = csv.DictReader(
+            io.StringIO(body(client.get("/events/export.csv", params)).decode("utf-8-sig"))
+        )
         assert [row["slug"] for row in rows] == [
             "published-visit",
             "visit-3",
