@@ -93,7 +93,12 @@ def _render():
             )
         client = Client()
         pages = {}
-        paths = [FEED, *OTHER_PAGES, *(f"/events/{slug}/" for slug in visits)]
+        paths = [
+            FEED,
+            *OTHER_PAGES,
+            *(f"/events/{slug}/" for slug in visits),
+            *(f"/events/{slug}/calendar.ics" for slug in visits),
+        ]
         for language in LANGUAGES:
             for path in paths:
                 response = client.get(prefix(language) + path)

@@ -1,11 +1,13 @@
 """The Atom feed read as other programs read it, in each of the three languages: by
 feedparser (a feed reader's parser), and against RFC 4287's own schema (Appendix B, in
 tests/data/atom.rnc): its RELAX NG grammar with lxml and the Schematron rules written into
-it (an author on the feed or on every entry; a link or content on every entry)."""
+it (an author on the feed or on every entry; a link or content on every entry). And the
+calendar files' word on a reported date, read by icalendar."""
 
 from pathlib import Path
 
 import feedparser
+import icalendar
 import pytest
 import rnc2rng
 from django.conf import settings
@@ -14,6 +16,7 @@ from lxml import etree, isoschematron
 from lxml.builder import ElementMaker
 
 from cooperation.models import Delegation
+from cooperation.structured_data import date_basis_note
 from tests.interop_archive import ENGLISH_ONLY, FEED, LANGUAGES, archive, prefix
 
 # The session sets up the test database only for tests that ask for it; the pages are
@@ -167,3 +170,24 @@ def test_the_english_feed_marks_no_text(feeds):
     document = etree.fromstring(feeds["en"][0])
     assert document.get(XML_LANG) == "en"
     assert document.xpath("//*[@xml:lang]") == [document]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_calendar_file_says_what_a_reported_date_is(django_db_blocker, language):
+    rendered = archive(django_db_blocker)
+    for slug, visit in rendered.visits.items():
+        content = rendered.page(language, f"/events/{slug}/calendar.ics")
+        (event,) = icalendar.Calendar.from_ical(content).walk("VEVENT")
+        assert event.decoded("DTSTART") == visit.start_date
+        last_day = visit.end_date or visit.start_date
+        assert (event.decoded("DTEND") - last_day).days == 1, slug
+        with translation.override(language):
+            note = date_basis_note(Delegation(date_basis=visit.date_basis, end_date=visit.end_date))
+        description = str(event["DESCRIPTION"])
+        if note:
+            # One with a last day is not said to have an unknown end.
+            assert description.startswith(note), slug
+        else:
+            assert visit.date_basis == Delegation.DateBasis.VISIT
+    reported = {slug for slug, visit in rendered.visits.items() if visit.date_basis == "reported"}
+    assert ENGLISH_ONLY in reported and rendered.visits[ENGLISH_ONLY].end_date
