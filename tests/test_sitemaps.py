@@ -158,7 +158,15 @@ def crawl(django_db_setup, django_db_blocker):
         client = Client()
         crawled = Sitemap(client)
         expected = public_paths()
-        changed = dict(Delegation.objects.values_list("slug", "updated_at"))
+        # The last change of each published visit and programme, by its page.
+        changed = {
+            f"/{prefix}/{slug}/": moment
+            for queryset, prefix in (
+                (Delegation.objects.published(), "events"),
+                (CooperationProgram.objects.published(), "programs"),
+            )
+            for slug, moment in queryset.values_list("slug", "updated_at")
+        }
         # What a crawler then finds at a few of the addresses: each kind's first page, and
         # the pages of what only a draft involves.
         answers = {
@@ -262,22 +270,24 @@ def test_every_url_has_its_alternates_and_x_default(crawl):
 @pytest.mark.django_db
 def test_every_url_and_every_section_has_its_last_change(crawl):
     crawled, _, changed, _ = crawl
-    latest_visit = max(moment for slug, moment in changed.items() if not slug.startswith("draft"))
     for url in crawled.urls():
         location = url.findtext(f"{{{SITEMAP}}}loc")
         lastmod = url.findtext(f"{{{SITEMAP}}}lastmod")
         assert lastmod, location
-        if "/events/" in location and location.rstrip("/").rsplit("/", 1)[1] in changed:
-            assert lastmod == w3c(changed[location.rstrip("/").rsplit("/", 1)[1]]), location
+        english = alternates(url)["en"].removeprefix(BASE)
+        if english in changed:
+            assert lastmod == w3c(changed[english]), location
     for entry in crawled.index.xpath("s:sitemap", namespaces=NS):
         address = entry.findtext(f"{{{SITEMAP}}}loc")
         lastmod = entry.findtext(f"{{{SITEMAP}}}lastmod")
         # A section changed when the latest of its pages did.
         stamps = [url.findtext(f"{{{SITEMAP}}}lastmod") for url in crawled.urls(address)]
         assert lastmod == max(stamps), address
-    # The lists change with the visits they list.
-    pages = crawled.urls(f"{BASE}/sitemap-pages.xml")
-    assert {url.findtext(f"{{{SITEMAP}}}lastmod") for url in pages} >= {w3c(latest_visit)}
+    # The lists and the country pages change with the visits and programmes they list.
+    latest = w3c(max(changed.values()))
+    for section in ("pages", "countries"):
+        urls = crawled.urls(f"{BASE}/sitemap-{section}.xml")
+        assert {url.findtext(f"{{{SITEMAP}}}lastmod") for url in urls} == {latest}, section
 
 
 # --- Limits at the default size -----------------------------------------------------------
