@@ -31,6 +31,7 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from cooperation import sitemaps  # noqa: E402
 from cooperation.models import (  # noqa: E402
     CooperationProgram,
     Delegation,
@@ -142,6 +143,8 @@ def pick_entities():
         "common": common,
         "rare": rare,
         "year": event.start_date.year - 3,
+        # A section of the sitemap from the middle of the visits' ids: a full one at 1M.
+        "sitemap_section": (published.order_by("-pk").first().pk // 2) // sitemaps.SECTION_SIZE + 1,
     }
 
 
@@ -205,6 +208,10 @@ def pages(e):
         ("countries", "/countries/"),
         ("country page", f"/countries/{e['country'].lower()}/"),
         ("feed", "/feeds/events.atom"),
+        # The sitemap index (every section with its latest change) and one section of
+        # visits, whole (cooperation/sitemaps.py).
+        ("sitemap index", "/sitemap.xml"),
+        ("sitemap section (visits)", f"/sitemap-events.xml?p={e['sitemap_section']}"),
         ("export csv (first 64 kB)", f"/events/export.csv?year={e['year']}"),
         ("export json (first 64 kB)", f"/events/export.json?year={e['year']}"),
     ]
