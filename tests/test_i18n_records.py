@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -259,6 +260,10 @@ def test_a_page_in_another_language_costs_the_same_queries(client, baku):
         return len(queries)
 
     for url in [VISIT_URL, "/events/", ORGANIZATION_URL, "/programs/"]:
+        # The first request in a process reads the whole archive's facet counts once per
+        # registry version (cooperation/facets.py); both languages are compared after it.
+        client.get(url)
+        cache.clear()
         assert count("/az" + url) == count(url), url
 
 
