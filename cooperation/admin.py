@@ -1422,15 +1422,17 @@ def titled(words):
 @admin.register(Delegation)
 class DelegationAdmin(NestedModelAdminMixin, PublishableAdmin, TranslationAdmin):
     form = DelegationForm
+    # What tells visits apart first (title, dates, type, status), then who: the bodies'
+    # long names wrap, and at 1,280 px the columns before them stay in the window.
     list_display = (
         "title",
         "start_date",
         "end_date",
+        "visit_type",
+        "status",
         "sending_organization",
         "host_organization",
         "head",
-        "visit_type",
-        "status",
     )
     list_filter = ("status", "visit_type", "program", VisitCountryFilter, YearListFilter)
     list_select_related = ("sending_organization", "host_organization", "location", "program")
