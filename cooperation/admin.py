@@ -18,10 +18,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.utils import model_ngettext, unquote
 from django.contrib.admin.views.main import SEARCH_VAR
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.admin.widgets import (
+    AdminSplitDateTime,
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+)
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router
-from django.db.models import Max, Min, Prefetch, Q
+from django.db.models import BLANK_CHOICE_DASH, Max, Min, Prefetch, Q
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.forms.models import InlineForeignKeyField
 from django.http import Http404, HttpResponseRedirect
@@ -30,6 +34,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -450,12 +455,23 @@ class ValidLookupMixin:
     """An autocomplete widget that, when a form with errors is shown again, looks up only
     the submitted values that can name a record: Django's looks every one up, and a value
     that is no key (text in an id field) then fails the query, a 500 instead of the form's
-    "Select a valid choice" error."""
+    "Select a valid choice" error.
+
+    A single choice starts with an empty option named as Django's other selects name it
+    ("---------"), required or not: Django's is nameless, or missing where the field is
+    required, both invalid HTML (a required <select> opens on an empty choice)."""
 
     def optgroups(self, name, value, attr=None):
         opts = self.field.remote_field.model._meta
         target = opts.get_field(getattr(self.field.remote_field, "field_name", opts.pk.attname))
-        return super().optgroups(name, [v for v in value if is_lookup_value(target, v)], attr)
+        groups = super().optgroups(name, [v for v in value if is_lookup_value(target, v)], attr)
+        if not self.allow_multiple_selected:
+            options = groups[0][1]
+            if options and options[0]["value"] == "":
+                options[0]["label"] = BLANK_CHOICE_DASH[0][1]
+            else:
+                options.insert(0, self.create_option(name, "", BLANK_CHOICE_DASH[0][1], False, 0))
+        return groups
 
 
 def is_lookup_value(field, value):
@@ -490,6 +506,29 @@ class ValidLookupAutocomplete:
                 db_field, self.admin_site, using=kwargs.get("using")
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """Django's date and time inputs, each with a label: Django writes "Date:" and "Time:" as
+    text beside them, and the field's own label points at neither, so that a screen reader
+    names them nothing. The labels name the field too ("Published at: Date:")."""
+
+    def __init__(self, field_label, attrs=None):
+        super().__init__(attrs)
+        self.field_label = field_label
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        subwidgets = context["widget"]["subwidgets"]
+        for key, subwidget in zip(("date_label", "time_label"), subwidgets, strict=True):
+            if subwidget["attrs"].get("id"):
+                context[key] = format_html(
+                    '<label for="{}"><span class="visually-hidden">{}: </span>{}</label>',
+                    subwidget["attrs"]["id"],
+                    self.field_label,
+                    context[key],
+                )
+        return context
 
 
 # --- Reference records --------------------------------------------------------------------
@@ -580,6 +619,8 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
             "admin/js/prepopulate.js",
             "cooperation/admin/slugs.js",
             "cooperation/admin/numbering.js",
+            # The autocomplete boxes named after their fields' labels.
+            "cooperation/admin/autocomplete_names.js",
         )
 
     # The versions list in the site's own markup, without the inline style the
@@ -600,6 +641,11 @@ class RecordAdmin(ValidLookupAutocomplete, SimpleHistoryAdmin):
         # A common word's matches are estimated rather than counted (count_results).
         paginator.estimate_first = bool(request.GET.get(SEARCH_VAR))
         return paginator
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DateTimeField) and "widget" not in kwargs:
+            kwargs["widget"] = LabelledSplitDateTime(capfirst(db_field.verbose_name))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # --- Writing through the write path ---------------------------------------------------
 
