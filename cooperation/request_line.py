@@ -28,12 +28,16 @@ from .caching import admin_prefixes
 READING = frozenset({"GET", "HEAD"})
 PUBLIC_METHODS = ("GET", "HEAD", "OPTIONS")
 FORM_METHODS = ("GET", "HEAD", "OPTIONS", "POST")
+PROBE_METHODS = ("GET", "HEAD")
 SLASHES = re.compile(r"[/\\]+")
 
 
 def allowed_methods(path_info):
     """The methods an address answers: the admin's forms post (its sign-in and sign-out
-    too), every other page only reads."""
+    too), the health probe answers GET and HEAD alone, as its view says
+    (cooperation/health.py), and every other page only reads."""
+    if path_info == "/healthz":
+        return PROBE_METHODS
     return FORM_METHODS if path_info.startswith(admin_prefixes()) else PUBLIC_METHODS
 
 
@@ -55,7 +59,7 @@ class RequestLineMiddleware:
         if request.method in READING:
             return self.get_response(request)
         allowed = allowed_methods(path)
-        if request.method == "OPTIONS":
+        if request.method == "OPTIONS" and "OPTIONS" in allowed:
             response = HttpResponse(status=200)
             response["Allow"] = ", ".join(allowed)
             response["Content-Length"] = "0"

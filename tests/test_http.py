@@ -248,7 +248,7 @@ def test_other_methods_on_a_public_page_answer_405_not_the_csrf_403(strict, worl
 
 
 def test_machine_addresses_answer_the_same(strict, world):
-    for path in ("/sitemap.xml", "/robots.txt", "/healthz", "/no-such-page/"):
+    for path in ("/sitemap.xml", "/robots.txt", "/no-such-page/"):
         options = strict.options(path)
         assert (options.status_code, options["Allow"], options.content) == (
             200,
@@ -258,6 +258,10 @@ def test_machine_addresses_answer_the_same(strict, world):
         for method in REFUSED:
             response = strict.generic(method, path)
             assert (response.status_code, response["Allow"]) == (405, PUBLIC_ALLOW), path
+    # The health probe answers only GET and HEAD, OPTIONS included in its refusals.
+    for method in ["OPTIONS", *REFUSED]:
+        response = strict.generic(method, "/healthz")
+        assert (response.status_code, response["Allow"]) == (405, "GET, HEAD"), method
 
 
 @pytest.mark.parametrize("prefix", LANGUAGES)
