@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
+from tests.browser.admin_pages import ADMIN_PAGE_NAMES, add_occasion, admin_pages
 from tests.browser.pages import PAGES
 
 VNU_JAR = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -44,9 +46,25 @@ def render_pages(directory):
             path = directory / f"{name}.html"
             path.write_bytes(response.content)
             rendered[name] = (path, response.status_code)
+        render_admin_pages(directory, rendered)
         # Nothing of this module's data outlives it: the tests after it start from empty.
         transaction.set_rollback(True)
     return rendered
+
+
+def render_admin_pages(directory, rendered):
+    """The admin pages of tests/browser/admin_pages.py, the sign-in page before signing in
+    and the others as a superuser."""
+    add_occasion()
+    user = get_user_model().objects.create_superuser("chief", password="a long passphrase")
+    client = Client()
+    for name, url in admin_pages():
+        if name != "admin-login" and "_auth_user_id" not in client.session:
+            client.force_login(user)
+        response = client.get(url)
+        path = directory / f"{name}.html"
+        path.write_bytes(response.content)
+        rendered[name] = (path, response.status_code)
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +127,15 @@ def test_page_is_valid_html(checked_pages, name, url, status):
     assert not errors, f"{url} is not valid HTML:\n" + "\n".join(map(describe, errors))
 
 
+# The admin's pages: the sign-in page, and the changelists and forms staff work in.
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ADMIN_PAGE_NAMES)
+def test_admin_page_is_valid_html(checked_pages, name):
+    status, errors = checked_pages[name]
+    assert status == 200, f"{name} answered {status}"
+    assert not errors, f"{name} is not valid HTML:\n" + "\n".join(map(describe, errors))
+
+
 class IdReferences(HTMLParser):
     """The ids a page has, and the ids it points at (ARIA relations, labels, #fragment links)."""
 
@@ -144,3 +171,14 @@ def test_page_points_only_at_ids_it_has(rendered_pages, name, url, status):
     dangling = [(where, ref) for where, ref in parser.references if ref not in parser.ids]
     assert parser.references, f"{url}: no reference found at all; is the parser reading it?"
     assert not dangling, f"{url} points at ids it does not have: {dangling}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ADMIN_PAGE_NAMES)
+def test_admin_page_points_only_at_ids_it_has(rendered_pages, name):
+    path, _ = rendered_pages[name]
+    parser = IdReferences()
+    parser.feed(path.read_text(encoding="utf-8"))
+    dangling = [(where, ref) for where, ref in parser.references if ref not in parser.ids]
+    assert parser.references, f"{name}: no reference found at all; is the parser reading it?"
+    assert not dangling, f"{name} points at ids it does not have: {dangling}"
