@@ -119,7 +119,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the page cache, so a cached page is sent with a policy and a nonce of its own.
     "csp.middleware.CSPMiddleware",
-    # Methods other than GET and HEAD, and addresses with `//`, answered before the page
+    # Methods other than GET and HEAD, and paths beginning `//`, answered before the page
     # cache and the CSRF check: cooperation/request_line.py.
     "cooperation.request_line.RequestLineMiddleware",
     # Before sessions and users: a conditional or cached anonymous request stops here.
