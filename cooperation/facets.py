@@ -24,11 +24,11 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Mod
 
 from . import eventindex, registry_version
-from .models import EventTerm, EventTermCount
+from .models import Delegation, EventTerm, EventTermCount
 from .pagination import _round, count_results
 
 # The prefix of each kind of count in the event index.
@@ -39,6 +39,11 @@ KIND_OF = {prefix: kind for kind, prefix in PREFIXES.items()}
 EXACT_LIMIT = 2_000
 # Past it, about this many visits are read and the counts scaled.
 SAMPLE = 600
+# The sample is the results whose id is a multiple of a step. While there are at most this
+# many multiples up to the highest id, they are looked up as keys (a probe each, of the
+# primary key or the index); past it the results are few beside the archive, and are
+# scanned for them.
+PROBE_LIMIT = 5_000
 
 
 @dataclass(frozen=True)
@@ -167,7 +172,7 @@ def _count_many(results, kinds, total):
     if len(chosen) > EXACT_LIMIT:
         total = total or _total(results, ids)
         step = max(math.ceil(total / SAMPLE), 1)
-        chosen = list(_sample(ids, step))
+        chosen = list(_sample(ids, step, _highest_id(results.using)))
         if not chosen:
             return {kind: Counts(exact=False) for kind in kinds}
         scale = total / len(chosen)
@@ -198,11 +203,19 @@ def _any_prefix(prefixes):
     return condition
 
 
-def _sample(ids, step):
+def _sample(ids, step, highest):
     """The visits of `ids` whose id is a multiple of `step`: an even spread over the
-    results whatever their order, read in the same scan as the results themselves."""
+    results whatever their order. Asked by modulo alone, a search for a common word read
+    every one of its matches (half a million at a million visits: 3.5 s) to keep a few
+    hundred; asked for the multiples as keys, it reads those few."""
     column = "delegation_id" if ids.model is EventTerm else "pk"
+    if highest // step <= PROBE_LIMIT:
+        return ids.filter(**{f"{column}__in": range(step, highest + 1, step)})
     return ids.alias(sample_slot=Mod(column, step)).filter(sample_slot=0)
+
+
+def _highest_id(using):
+    return Delegation.objects.using(using).aggregate(highest=Max("pk"))["highest"] or 0
 
 
 def _total(results, ids):

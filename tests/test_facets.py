@@ -116,6 +116,26 @@ def test_a_large_filtered_result_is_estimated_and_says_so(client, archive, monke
         assert abs(item["count"] - truth) <= max(truth, 10), (item["label"], truth)
 
 
+@pytest.mark.parametrize("by", ["a term", "ids"])
+def test_the_sample_is_the_same_whether_read_by_keys_or_by_modulo(archive, monkeypatch, by):
+    # A large result set's sample is the results whose id is a multiple of a step: looked up
+    # as keys while the multiples are few, scanned for by modulo past PROBE_LIMIT.
+    monkeypatch.setattr(facets, "EXACT_LIMIT", 10)
+    monkeypatch.setattr(facets, "SAMPLE", 20)
+
+    def results():
+        if by == "ids":
+            published = Delegation.objects.published().filter(visit_type="working")
+            return facets.Results(ids=published.values_list("pk", flat=True))
+        return facets.involving("country", "AZ")
+
+    by_keys = facets.count(results(), "year")
+    monkeypatch.setattr(facets, "PROBE_LIMIT", 0)
+    by_modulo = facets.count(results(), "year")
+    assert not by_keys.exact and not by_modulo.exact
+    assert by_keys.values and by_keys.values == by_modulo.values
+
+
 def test_show_all_reaches_every_value_with_its_count(client, archive):
     groups, _ = shown_facets(client, {})
     organizations = next(group for group in groups if group["name"] == "organization")
