@@ -165,20 +165,18 @@ class IdReferences(HTMLParser):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "url", "status"), PAGES, ids=[page[0] for page in PAGES])
 def test_page_points_only_at_ids_it_has(rendered_pages, name, url, status):
-    path, _ = rendered_pages[name]
-    parser = IdReferences()
-    parser.feed(path.read_text(encoding="utf-8"))
-    dangling = [(where, ref) for where, ref in parser.references if ref not in parser.ids]
-    assert parser.references, f"{url}: no reference found at all; is the parser reading it?"
-    assert not dangling, f"{url} points at ids it does not have: {dangling}"
+    assert_points_only_at_ids_it_has(rendered_pages[name][0], url)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", ADMIN_PAGE_NAMES)
 def test_admin_page_points_only_at_ids_it_has(rendered_pages, name):
-    path, _ = rendered_pages[name]
+    assert_points_only_at_ids_it_has(rendered_pages[name][0], name)
+
+
+def assert_points_only_at_ids_it_has(path, label):
     parser = IdReferences()
     parser.feed(path.read_text(encoding="utf-8"))
     dangling = [(where, ref) for where, ref in parser.references if ref not in parser.ids]
-    assert parser.references, f"{name}: no reference found at all; is the parser reading it?"
-    assert not dangling, f"{name} points at ids it does not have: {dangling}"
+    assert parser.references, f"{label}: no reference found at all; is the parser reading it?"
+    assert not dangling, f"{label} points at ids it does not have: {dangling}"
