@@ -426,13 +426,6 @@ def in_order_without_index(queryset):
     return queryset.order_by(*order)
 
 
-def fallback(record, field):
-    """ "en" when the page shows `record`'s `field` in English for want of a translation, for
-    the lang attribute of a facet's label."""
-    language = shown(record, field)[1]
-    return language if language not in (None, current()) else None
-
-
 # --- Previews of drafts -----------------------------------------------------------------
 
 
