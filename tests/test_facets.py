@@ -19,18 +19,22 @@ ARCHIVE_SIZE = 3_000
 def archive(django_db_setup, django_db_blocker):
     """ARCHIVE_SIZE synthetic visits (bench/synthetic/), made once for the module."""
     with django_db_blocker.unblock():
-        # --force: pytest-django runs with DEBUG off, which the command refuses otherwise.
-        call_command(
-            "generate_records",
-            f"--delegations={ARCHIVE_SIZE}",
-            "--seed=5",
-            "--quiet",
-            "--batch-size=500",
-            "--force",
-            verbosity=0,
-        )
-        yield
-        call_command("flush", interactive=False, verbosity=0)
+        try:
+            # --force: pytest-django runs with DEBUG off, which the command refuses otherwise.
+            call_command(
+                "generate_records",
+                f"--delegations={ARCHIVE_SIZE}",
+                "--seed=5",
+                "--quiet",
+                "--batch-size=500",
+                "--force",
+                verbosity=0,
+            )
+            yield
+        finally:
+            # Committed, so emptied whatever happened: a load that failed half-way would
+            # otherwise leave its batches to every module after this one.
+            call_command("flush", interactive=False, verbosity=0)
 
 
 def fresh(client, url, query=None):

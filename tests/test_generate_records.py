@@ -70,12 +70,15 @@ def run_command(*args):
 def archive(django_db_setup, django_db_blocker):
     """ARCHIVE_SIZE delegations (seed 3) for the tests that only read, emptied afterwards."""
     with django_db_blocker.unblock():
-        # --force: pytest-django runs with DEBUG off, which the command refuses otherwise.
-        output = run_command(
-            f"--delegations={ARCHIVE_SIZE}", "--seed=3", "--batch-size=50", "--force"
-        )
-        yield output
-        call_command("flush", interactive=False, verbosity=0)  # as other modules expect it
+        try:
+            # --force: pytest-django runs with DEBUG off, which the command refuses otherwise.
+            output = run_command(
+                f"--delegations={ARCHIVE_SIZE}", "--seed=3", "--batch-size=50", "--force"
+            )
+            yield output
+        finally:
+            # Empty as other modules expect it, even after a load that failed half-way.
+            call_command("flush", interactive=False, verbosity=0)
 
 
 def empty_database():
