@@ -117,7 +117,7 @@ MIDDLEWARE = [
     "cooperation.static_policy.StaticFilePolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the page cache, so a cached page is sent with a policy and a nonce of its own.
-    "csp.middleware.CSPMiddleware",
+    "cooperation.static_policy.PolicyMiddleware",
     # Methods other than GET and HEAD, and paths beginning `//`, answered before the page
     # cache and the CSRF check: cooperation/request_line.py.
     "cooperation.request_line.RequestLineMiddleware",

@@ -8,7 +8,7 @@ an old dump is loaded. Migration 0003 creates the table with its single row.
 
 import datetime as dt
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 TABLE = "cooperation_registry_version"
 
@@ -18,8 +18,31 @@ def _now_micros():
 
 
 def current(using=DEFAULT_DB_ALIAS):
-    """(version, changed_at as an aware datetime or None): one primary-key read."""
-    with connections[using].cursor() as cursor:
+    """(version, changed_at as an aware datetime or None): one primary-key read.
+
+    It is the first query of most public requests (the page cache asks it before anything
+    else, cooperation/caching.py), so on a connection kept from an earlier request it also
+    stands for Django's health check, which would otherwise cost a round trip of its own
+    (`SELECT 1`) before it: a kept connection that turns out to be broken is closed, and
+    the read made again on a new one, which is what the health check would have done.
+    """
+    connection = connections[using]
+    if (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    ):
+        connection.health_check_done = True
+        try:
+            return _read(connection)
+        except DatabaseError:
+            connection.close()
+    return _read(connection)
+
+
+def _read(connection):
+    with connection.cursor() as cursor:
         cursor.execute(f"SELECT version, changed_at FROM {TABLE} WHERE id = 1")
         row = cursor.fetchone()
     if not row or not row[1]:

@@ -3,6 +3,7 @@
 import math
 import time
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -126,3 +127,37 @@ def test_error_responses_are_not_cached_as_pages(client, world):
 def test_if_none_match_any_does_not_hide_a_missing_page(client, world):
     response = client.get("/events/draft-visit/", headers={"if-none-match": "*"})
     assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_version_read_is_the_kept_connections_health_check(monkeypatch):
+    """Under a server, each request begins by marking a kept connection's health check due
+    (CONN_HEALTH_CHECKS, config/settings.py). The version read that begins a public request
+    stands for it: no `SELECT 1` before it, and a connection that broke since the last
+    request is replaced rather than answering with an error."""
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    registry_version.bump()
+    expected = registry_version.current()
+
+    def request_begins():
+        # A connection kept between requests (CONN_MAX_AGE over 0 or None), checks on.
+        connection.close_at = None
+        connection.health_check_enabled = True
+        connection.close_if_unusable_or_obsolete()  # what request_started runs
+        assert connection.connection is not None and not connection.health_check_done
+
+    request_begins()
+    with CaptureQueriesContext(connection) as queries:
+        assert registry_version.current() == expected
+    assert len(queries) == 1 and not checks
+    assert connection.health_check_done  # no check left for a later query to make
+
+    if connection.vendor == "sqlite":
+        return  # the test database lives in memory: closed, it would be gone, not reopened
+    # The server closed the kept connection between two requests.
+    request_begins()
+    broken = connection.connection
+    broken.close()
+    assert registry_version.current() == expected
+    assert connection.connection is not broken and not checks

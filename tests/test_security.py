@@ -183,6 +183,24 @@ def test_pages_without_inline_scripts_name_no_nonce(production, world):
     assert "nonce-" not in response["Content-Security-Policy"]
 
 
+def test_a_plain_pages_policy_is_django_csps_own_and_follows_the_settings(
+    production, world, settings
+):
+    """The policy of a page without a nonce is built once per process
+    (cooperation/static_policy.py): it is the string django-csp builds, and a change of the
+    settings is in the next response."""
+    from csp.utils import build_policy
+
+    assert production.get("/events/", secure=True)["Content-Security-Policy"] == build_policy()
+    directives = {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'", "data:"]}
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}
+    changed = production.get("/programs/", secure=True)["Content-Security-Policy"]
+    assert "img-src 'self' data:" in changed
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'self'"]}}
+    reported = production.get("/programs/?page=1", secure=True)
+    assert reported["Content-Security-Policy-Report-Only"] == "default-src 'self'"
+
+
 def test_admin_pages_have_no_inline_script_without_a_nonce(production, staff, world):
     staff.is_superuser = True
     staff.save()
