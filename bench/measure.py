@@ -1,12 +1,33 @@
 """Measure server time and query count of each page against one database.
 
-Run by bench/run.py in a process of its own per database (settings are read once):
-    DATABASE_URL=... python bench/measure.py OUTPUT.json
+Started by bench/run.py, one process per database (settings are read once per process),
+all of them at the beginning of a run, in serve mode:
+    DATABASE_URL=... python bench/measure.py serve
+
+The process reads one JSON request per line on stdin and writes one JSON answer per line
+on stdout, and measures only when asked, so that bench/run.py can interleave the sizes:
+it asks every worker to measure a page, smallest database first, before it moves on to
+the next page, and drift in the machine's load weighs on every size alike. The answers
+have stdout to themselves: they are written to a copy of it, and file descriptor 1, where
+Django's log writes (sys.stdout), is pointed at stderr before Django starts. The requests:
+- {"op": "plan"}: picks the records to open (pick_entities) and answers
+  {"entities": {...}, "rows": [[name, url, client], ...]}, client "public" or "admin";
+- {"op": "page", "name": NAME}: measures that row of the plan;
+- {"op": "floor"}: measures the static floor (below);
+- {"op": "full_export"}: one full CSV export (full_export_memory), at the end and only
+  in the worker started with BENCH_FULL_EXPORT=1, the largest size's.
+The process ends at the end of its stdin. Any error ends it, with its traceback on stderr.
 
 Pages are requested in-process through Django's test client, so the figure is the time
 the server spends on a request (routing, queries, rendering), without network or
 client overhead. The page cache is off (CACHE_URL=dummy://): the figures are for a page
 rendered from the database, the cost a cache miss or a new filter pays.
+
+The static floor is the same measurement of the site's stylesheet, under its hashed name
+from collectstatic's manifest, served by whitenoise through the same test client: the
+least any request costs on the machine at that moment. bench/run.py asks for it at the
+start and again every few pages, so the report can give each page as a multiple of it and
+show how far the machine drifted during the run.
 """
 
 import json
@@ -18,6 +39,19 @@ import sys
 import time
 from pathlib import Path
 
+
+def answer_channel():
+    """A stream of its own for the JSON answers, on a copy of the stdout that bench/run.py
+    reads, while descriptor 1 goes to stderr: whatever else writes to stdout (Django's log,
+    a stray print) lands in the worker's log instead of corrupting the answers."""
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    return answers
+
+
+ANSWERS = answer_channel() if __name__ == "__main__" else None
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -26,6 +60,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -50,6 +85,8 @@ WARM_UP = 5
 # (at least MIN_REQUESTS), and the table shows how many that was.
 PAGE_SECONDS = float(os.environ.get("BENCH_PAGE_SECONDS", "30"))
 MIN_REQUESTS = 5
+# The static floor: the site's stylesheet, as the pages link it (collectstatic has run).
+FLOOR_FILE = "cooperation/site.css"
 
 
 def consume(response, first_chunk_only=False):
@@ -235,11 +272,10 @@ def admin_pages(e):
     ]
 
 
-def full_export_memory():
+def full_export_memory(client):
     """One full CSV export of every published visit: its time, and how far the process's
     peak resident memory rose while it streamed (0 when it never passed the earlier peak
     of the page measurements)."""
-    client = Client()
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     size = consume(client.get("/events/export.csv"))
@@ -253,27 +289,65 @@ def full_export_memory():
     }
 
 
-def main(output):
-    entities = pick_entities()
-    client = Client()
-    results = {"entities": entities, "pages": {}}
-    for name, url in pages(entities):
+class Worker:
+    """One database's measurements, made when bench/run.py asks for them."""
+
+    def __init__(self):
+        self.clients = {"public": Client()}
+        self.rows = {}
+
+    def plan(self):
+        entities = pick_entities()
+        user_model = get_user_model()
+        admin_user = user_model.objects.filter(username="bench-admin").first()
+        if admin_user is None:
+            admin_user = user_model.objects.create_superuser("bench-admin", None, None)
+        staff = Client()
+        staff.force_login(admin_user)
+        self.clients["admin"] = staff
+        rows = [(name, url, "public") for name, url in pages(entities)]
+        rows += [(name, url, "admin") for name, url in admin_pages(entities)]
+        self.rows = {name: (url, client) for name, url, client in rows}
+        return {"entities": entities, "rows": rows}
+
+    def page(self, name):
+        url, client = self.rows[name]
         first_chunk = name.startswith("export")
-        results["pages"][name] = {"url": url, **measure(client, url, first_chunk)}
-        print(f"  {name:32} {results['pages'][name]['p50']:8.1f} ms", file=sys.stderr)
-    user_model = get_user_model()
-    admin_user = user_model.objects.filter(username="bench-admin").first()
-    if admin_user is None:
-        admin_user = user_model.objects.create_superuser("bench-admin", None, None)
-    staff = Client()
-    staff.force_login(admin_user)
-    for name, url in admin_pages(entities):
-        results["pages"][name] = {"url": url, **measure(staff, url)}
-        print(f"  {name:32} {results['pages'][name]['p50']:8.1f} ms", file=sys.stderr)
-    if os.environ.get("BENCH_FULL_EXPORT") == "1":
-        results["full_export"] = full_export_memory()
-    Path(output).write_text(json.dumps(results, indent=1))
+        return {"url": url, **measure(self.clients[client], url, first_chunk)}
+
+    def floor(self):
+        url = staticfiles_storage.url(FLOOR_FILE)
+        result = measure(self.clients["public"], url)
+        if result["status"] != 200:
+            raise RuntimeError(f"the static floor {url} answered {result['status']}")
+        return {"url": url, **result}
+
+    def full_export(self):
+        if os.environ.get("BENCH_FULL_EXPORT") != "1":
+            raise RuntimeError("the full export is made by the largest size's worker alone")
+        return full_export_memory(self.clients["public"])
+
+    def handle(self, request):
+        op = request["op"]
+        if op == "plan":
+            return self.plan()
+        if op == "page":
+            return self.page(request["name"])
+        if op == "floor":
+            return self.floor()
+        if op == "full_export":
+            return self.full_export()
+        raise ValueError(f"unknown request {request!r}")
+
+
+def serve(answers):
+    worker = Worker()
+    for line in sys.stdin:
+        if line.strip():
+            answers.write(json.dumps(worker.handle(json.loads(line))) + "\n")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1:] != ["serve"]:
+        sys.exit("usage: python bench/measure.py serve  (started by bench/run.py)")
+    serve(ANSWERS)

@@ -5,9 +5,24 @@ Makefile), so the PostgreSQL cluster and its databases survive between runs: a d
 is rebuilt only when the code that shapes its data (models, migrations, generator)
 changed. Writes bench/results/results.json and results.md (ignored by git).
 
+Every size is measured in the same run, interleaved page by page, so that a noisy machine
+weighs on every size alike. Settings are read once per process, so each database has a
+worker of its own, bench/measure.py in serve mode, all started at the beginning: this
+coordinator sends it one JSON request a line and reads one JSON answer a line (see
+measure.py). Each worker picks its own database's records to open; then, for each page
+row (the public pages, then the admin's), the smallest size's worker measures it, then
+the next size's, and so on, before the next row. The static floor (a hashed static file
+served by whitenoise through the same test client) is measured the same way in every
+worker at the start, every FLOOR_EVERY rows and at the end; each page's p50 is given as a
+multiple of its size's floor around it (the mean of the floor measured before and after
+its stretch of rows), and every table of pages is printed with the floor's p50 and p95
+and how far it drifted. Last, the largest size's worker makes one full CSV export. A
+worker's stderr (Django's log too) goes to bench/results/worker-LABEL.log; a worker that
+dies or answers anything but a JSON line fails the run, with that stderr shown.
+
 Environment: BENCH_SIZES="1k:1000,1M:1000000" (label:delegations, smallest first),
-BENCH_REQUESTS (per page, default 50), BENCH_LOAD_SECONDS (per target, default 15),
-BENCH_SKIP_LOAD=1 to skip the gunicorn part.
+BENCH_REQUESTS (per page, default 50), BENCH_PAGE_SECONDS (per page, default 30),
+BENCH_LOAD_SECONDS (per target, default 15), BENCH_SKIP_LOAD=1 to skip the gunicorn part.
 
 Last, the load test under edits (edit_load, with bench/editor.py and bench/editload.lua)
 runs on a copy of the smallest database; BENCH_EDITLOAD_SECONDS (default 30, at most 60),
@@ -16,6 +31,7 @@ default 0.1). BENCH_ONLY=editload runs that part alone and keeps the other figur
 results.json. Any 5xx, failed request, lost edit or stale page makes the run fail.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,6 +40,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -125,14 +142,150 @@ def production_env(url, cache="dummy://"):
     }
 
 
-def measure(name, label):
-    output = RESULTS / f"pages-{label}.json"
-    print(f"Measuring {name}", file=sys.stderr)
-    env = production_env(database_url(name))
-    if label == sizes()[-1][0]:
-        env["BENCH_FULL_EXPORT"] = "1"
-    subprocess.run([PYTHON, "bench/measure.py", str(output)], cwd=ROOT, env=env, check=True)
-    return json.loads(output.read_text())
+# Page rows between two measurements of the static floor.
+FLOOR_EVERY = 10
+
+
+class WorkerFailed(Exception):
+    pass
+
+
+class Worker:
+    """bench/measure.py serving one database: one JSON request a line on its stdin, one
+    JSON answer a line on its stdout. Its stderr, Django's log included, goes to
+    bench/results/worker-LABEL.log. A worker that exits, or answers with anything but a
+    JSON line, raises WorkerFailed with that stderr: the run fails, it never waits."""
+
+    def __init__(self, label, name, full_export=False):
+        self.label, self.name = label, name
+        self.log_path = RESULTS / f"worker-{label}.log"
+        env = production_env(database_url(name))
+        if full_export:
+            env["BENCH_FULL_EXPORT"] = "1"
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(
+                [PYTHON, "bench/measure.py", "serve"],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+
+    def ask(self, op, **fields):
+        try:
+            self.process.stdin.write(json.dumps({"op": op, **fields}) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        except OSError:  # a broken pipe: the worker is gone
+            line = ""
+        if not line:
+            self.fail(f"stopped while asked for {op}")
+        try:
+            return json.loads(line)
+        except json.JSONDecodeError:
+            self.fail(f"answered {line[:200]!r} when asked for {op}")
+
+    def fail(self, what):
+        status = self.stop(timeout=10)
+        said = self.log_path.read_text(errors="replace").splitlines()
+        shown = said[-100:]
+        cut = f", its last {len(shown)} lines" if len(shown) < len(said) else ""
+        how = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
+        raise WorkerFailed(
+            f"the worker measuring {self.name} ({self.label}) {what} ({how}). "
+            f"Its stderr ({self.log_path.relative_to(ROOT)}{cut}):\n"
+            + ("\n".join(shown) or "(nothing)")
+        )
+
+    def stop(self, timeout=30):
+        """Ends the worker (the end of its stdin, then a kill) and returns its status."""
+        with contextlib.suppress(OSError):  # a broken pipe: it has gone already
+            self.process.stdin.close()
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+
+def measure(databases):
+    """Every page of every database [(label, name)], smallest first, interleaved: each
+    row is measured at every size before the next row. Returns {label: results}."""
+    labels = [label for label, _ in databases]
+    print(
+        "Measuring " + ", then ".join(name for _, name in databases) + ", page by page",
+        file=sys.stderr,
+    )
+    # The full CSV export is made at the largest size alone (BENCH_FULL_EXPORT).
+    workers = [Worker(label, name, full_export=label == labels[-1]) for label, name in databases]
+    try:
+        measured, rows = {}, None
+        for worker in workers:
+            plan = worker.ask("plan")
+            measured[worker.label] = {
+                "entities": plan["entities"],
+                "floor": {"every": FLOOR_EVERY, "samples": []},
+                "pages": {},
+            }
+            names = [(name, client) for name, _, client in plan["rows"]]
+            if rows is not None and names != rows:
+                raise WorkerFailed(f"{worker.name} has other page rows than {workers[0].name}")
+            rows = names
+
+        def floor(before_row):
+            figures = []
+            for worker in workers:
+                sample = {"before_row": before_row, **worker.ask("floor")}
+                measured[worker.label]["floor"]["samples"].append(sample)
+                figures.append(f"{worker.label} {sample['p50']:7.2f} ms")
+            print(f"  {'(static floor)':32} " + "  ".join(figures), file=sys.stderr)
+
+        for index, (name, client) in enumerate(rows):
+            if index % FLOOR_EVERY == 0:
+                floor(index)
+            figures = []
+            for worker in workers:
+                row = {**worker.ask("page", name=name), "client": client}
+                measured[worker.label]["pages"][name] = row
+                figures.append(f"{worker.label} {row['p50']:7.1f} ms")
+            print(f"  {name:32} " + "  ".join(figures), file=sys.stderr)
+        floor(len(rows))
+        # At the largest size only, after every page, as before: its peak memory counts.
+        measured[labels[-1]]["full_export"] = workers[-1].ask("full_export")
+        for worker in workers:
+            status = worker.stop()
+            if status:
+                worker.fail("failed on leaving")
+    finally:
+        for worker in workers:
+            if worker.process.poll() is None:
+                worker.stop()
+    for result in measured.values():
+        add_floor_figures(result)
+    return measured
+
+
+def add_floor_figures(result):
+    """The floor's summary (the median of its measurements' p50 and p95, and the range of
+    their p50), and each page's p50 as a multiple of the floor around it: the mean of the
+    floor measured before its stretch of rows and after it."""
+    floor = result["floor"]
+    samples = sorted(floor["samples"], key=lambda sample: sample["before_row"])
+    p50s = [sample["p50"] for sample in samples]
+    floor.update(
+        url=samples[0]["url"],
+        p50=statistics.median(p50s),
+        p95=statistics.median(sample["p95"] for sample in samples),
+        p50_min=min(p50s),
+        p50_max=max(p50s),
+        measurements=len(samples),
+    )
+    for index, row in enumerate(result["pages"].values()):
+        before = [s for s in samples if s["before_row"] <= index][-1]
+        after = next(s for s in samples if s["before_row"] > index)
+        row["floor_multiple"] = row["p50"] / ((before["p50"] + after["p50"]) / 2)
 
 
 def free_port():
@@ -369,19 +522,53 @@ def edit_load(template):
     return result
 
 
-def table(measured):
+def is_admin(name, row):
+    return row.get("client", "admin" if name.startswith("admin ") else "public") == "admin"
+
+
+def multiple(row):
+    value = row.get("floor_multiple")
+    if value is None:
+        return ""
+    return f"{value:.0f}×" if value >= 10 else f"{value:.1f}×"
+
+
+def floor_line(measured):
+    """The static floor of every size, printed with each table of pages."""
+    labels = [label for label, _ in sizes()]
+    floors = {label: measured[label]["floor"] for label in labels if "floor" in measured[label]}
+    if not floors:
+        return "Static floor: not measured in this run."
+    any_floor = next(iter(floors.values()))
+    figures = "; ".join(
+        f"@{label} p50 {floor['p50']:.2f} ms, p95 {floor['p95']:.2f} ms (p50 from "
+        f"{floor['p50_min']:.2f} to {floor['p50_max']:.2f} ms)"
+        for label, floor in floors.items()
+    )
+    return (
+        f"Static floor, whitenoise serving `{any_floor['url']}` through the same test client, "
+        f"measured {any_floor['measurements']} times per size (at the start, every "
+        f"{any_floor['every']} page rows and at the end; the median of those): {figures}. "
+        "× floor is a page's p50 over the floor measured around it at the same size."
+    )
+
+
+def table(measured, admin=False):
     labels = [label for label, _ in sizes()]
     small, large = labels[0], labels[-1]
     lines = [
         f"| page | queries | p50 @{small} (ms) | p50 @{large} (ms) | p95 @{large} (ms) "
-        f"| ratio {large}/{small} | requests @{large} |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| ratio {large}/{small} | × floor @{small} | × floor @{large} | requests @{large} |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, row in measured[large]["pages"].items():
+        if is_admin(name, row) != admin:
+            continue
         base = measured[small]["pages"][name]
         lines.append(
             f"| {name} | {row['queries']} | {base['p50']:.1f} | {row['p50']:.1f} | "
-            f"{row['p95']:.1f} | {row['p50'] / base['p50']:.2f} | {row.get('requests', '')} |"
+            f"{row['p95']:.1f} | {row['p50'] / base['p50']:.2f} | {multiple(base)} | "
+            f"{multiple(row)} | {row.get('requests', '')} |"
         )
     return "\n".join(lines)
 
@@ -443,9 +630,20 @@ def report(data):
     measured = data.get("pages", {})
     if all(label in measured for label in labels):
         largest_label = labels[-1]
+        order = ", then ".join(f"@{label}" for label in labels)
+        interleaved = all("floor" in measured[label] for label in labels)
         sections += [
             "## Server time per page (in-process, page cache off, 2 cores)",
+            *(
+                [f"Every size in one run, interleaved page by page ({order}, for each page)."]
+                if interleaved
+                else []
+            ),
+            floor_line(measured),
             table(measured),
+            "## Admin pages (in-process, signed in as a superuser, 2 cores)",
+            floor_line(measured),
+            table(measured, admin=True),
             f"## gunicorn, 2 workers, {largest_label} delegations, page cache on",
             load_table(data["load"]),
             "## Build and export",
@@ -493,10 +691,14 @@ def main():
         if (RESULTS / "results.json").exists():
             data = json.loads((RESULTS / "results.json").read_text())
     else:
-        measured, built = {}, {}
+        databases, built = [], {}
         for label, delegations in sizes():
             name, built[label] = ready(delegations)
-            measured[label] = measure(name, label)
+            databases.append((label, name))
+        try:
+            measured = measure(databases)
+        except WorkerFailed as failure:
+            sys.exit(f"FAILED: {failure}")
         largest_label, largest = sizes()[-1]
         load = {"skipped": "BENCH_SKIP_LOAD=1"}
         if os.environ.get("BENCH_SKIP_LOAD") != "1":
