@@ -24,17 +24,37 @@ from cooperation.models import Place
 register = template.Library()
 
 
-def list_link(query, **values):
-    """/events/ with the filters of `query` (no page number, no empty field) and `values`."""
-    kept = query.copy() if query is not None else QueryDict(mutable=True)
-    kept._mutable = True
-    for name in ("page", *values):
-        kept.pop(name, None)
-    for name in [name for name, value in kept.lists() if not any(v.strip() for v in value)]:
-        kept.pop(name)
-    for name, value in values.items():
-        kept[name] = value
-    return f"{reverse('cooperation:event-list')}?{kept.urlencode()}"
+class ListLinks:
+    """Addresses of /events/ with the filters of `query` (no page number, no empty field)
+    and values of their own: `links = ListLinks(query)`, then `links(year=2023)`.
+
+    A picture links hundreds of bars, cells and dots: the kept filters are cleaned, encoded
+    and the list's path found once, and each link adds only its own values.
+    """
+
+    def __init__(self, query):
+        kept = query.copy() if query is not None else QueryDict(mutable=True)
+        kept._mutable = True
+        kept.pop("page", None)
+        for name in [name for name, value in kept.lists() if not any(v.strip() for v in value)]:
+            kept.pop(name)
+        self.kept = kept
+        self.encoded = kept.urlencode()
+        self.path = reverse("cooperation:event-list")
+
+    def __call__(self, **values):
+        if any(name in self.kept for name in values):
+            # A filter the link replaces: it goes after the others, as a new one would.
+            query = self.kept.copy()
+            for name in values:
+                query.pop(name, None)
+            own = ""
+        else:
+            query = QueryDict(mutable=True)
+            own = self.encoded
+        for name, value in values.items():
+            query[name] = value
+        return f"{self.path}?{'&'.join(part for part in (own, query.urlencode()) if part)}"
 
 
 def entity_query(name, record):
@@ -68,7 +88,7 @@ def parsed_date(query, name):
         return None
 
 
-def month_link(query, key):
+def month_link(links, query, key):
     """The list for one month of the chosen year, within any dates the filters already
     hold (the bar counted only those)."""
     year, month = int(key[:4]), int(key[5:])
@@ -77,7 +97,7 @@ def month_link(query, key):
     date_from, date_to = parsed_date(query, "date_from"), parsed_date(query, "date_to")
     first = max(first, date_from) if date_from else first
     last = min(last, date_to) if date_to else last
-    return list_link(query, date_from=first.isoformat(), date_to=last.isoformat())
+    return links(date_from=first.isoformat(), date_to=last.isoformat())
 
 
 def timeline_kind(query):
@@ -97,10 +117,11 @@ def timeline(results, query, counts=None):
         year=year,
         month_label=lambda month: date_format(dt.date(2000, month, 1), "M"),
     )
+    links = ListLinks(query)
     for bar in picture.rows:
         bar.shown = pictures.shown_count(bar.count, counts.exact)
         if bar.count:
-            bar.url = month_link(query, bar.key) if year else list_link(query, year=bar.key)
+            bar.url = month_link(links, query, bar.key) if year else links(year=bar.key)
     return {"picture": picture, "year": year}
 
 
@@ -116,10 +137,11 @@ def who_visits_whom(results, query, country=None, counts=None):
     """The matrix; with `country` (a code), also the countries it visits and that visit it."""
     counts = counts["direction"] if counts else facets.count(results, "direction")
     picture = pictures.matrix(counts.values, counts.exact, name=country_name)
+    links = ListLinks(query)
     for cell in [*picture.cells, *picture.pairs]:
         cell.shown = pictures.shown_count(cell.count, counts.exact)
         if cell.count:
-            cell.url = list_link(query, from_country=cell.sender, to_country=cell.host)
+            cell.url = links(from_country=cell.sender, to_country=cell.host)
     context = {"picture": picture, "country": country}
     if country:
         context["visits"], context["visited_by"] = [], []
@@ -132,7 +154,7 @@ def who_visits_whom(results, query, country=None, counts=None):
                 "code": other,
                 "name": country_name(other),
                 "shown": pictures.shown_count(count, counts.exact),
-                "url": list_link(query, from_country=sender, to_country=host),
+                "url": links(from_country=sender, to_country=host),
             }
             context["visits" if sender == country else "visited_by"].append(row)
     return context
@@ -163,6 +185,7 @@ def visit_map(results, query, counts=None):
         ]
     )
     by_key = {str(place.pk): place for place in places}
+    links = ListLinks(query)
     dots = []
     for key in located:
         place = by_key[key]
@@ -176,7 +199,7 @@ def visit_map(results, query, counts=None):
                 y=float(place.latitude),
                 country=place.country.code,
                 lang=language if language not in (None, current()) else "",
-                url=list_link(query, place=place.slug),
+                url=links(place=place.slug),
                 shown=pictures.shown_count(counts.values[key], counts.exact),
             )
         )
@@ -191,7 +214,7 @@ def visit_map(results, query, counts=None):
                     "name": country_name(code),
                     "count": count,
                     "shown": pictures.shown_count(count, counts.exact),
-                    "url": list_link(query, place=place.slug),
+                    "url": links(place=place.slug),
                 }
             )
     country_rows.sort(key=lambda row: (-row["count"], row["name"]))
