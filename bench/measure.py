@@ -59,6 +59,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -66,7 +67,7 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from cooperation import sitemaps  # noqa: E402
+from cooperation import pagination, sitemaps  # noqa: E402
 from cooperation.models import (  # noqa: E402
     CooperationProgram,
     Delegation,
@@ -182,6 +183,12 @@ def pick_entities():
         "year": event.start_date.year - 3,
         # A section of the sitemap from the middle of the visits' ids: a full one at 1M.
         "sitemap_section": (published.order_by("-pk").first().pk // 2) // sitemaps.SECTION_SIZE + 1,
+        # The deepest page of the whole list that the site serves: page 1,000 at a million
+        # visits, the last page of a smaller archive (page 1,000 would be a 404 there, and
+        # the two sizes' figures would compare a deep page with an error page).
+        "deep_page": min(
+            pagination.MAX_PAGES, max(1, math.ceil(published.count() / settings.EVENTS_PER_PAGE))
+        ),
     }
 
 
@@ -216,7 +223,7 @@ def pages(e):
         ("events date_to", f"/events/?date_to={e['year']}-06-01"),
         ("events sort=title", "/events/?sort=title"),
         ("events sort=date", "/events/?sort=date"),
-        ("events page 1,000", "/events/?page=1000"),
+        ("events deep page (1,000 or the last)", f"/events/?page={e['deep_page']}"),
         # The autocomplete's suggestions: the first letters of a busy office's and of a
         # person's name (cooperation/suggest.py).
         ("suggest organization", f"/events/suggest/organization/?q={e['organization_typed']}"),
