@@ -7,6 +7,7 @@ ImproperlyConfigured rather than being guessed at.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -72,8 +73,9 @@ ALLOWED_HOSTS = env_list(
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false.")
 
-# Keeps derived data (the event index) out of dumpdata: cooperation/routers.py.
-DATABASE_ROUTERS = ["cooperation.routers.DerivedDataRouter"]
+# Keeps derived data (the event index) out of dumpdata, and sends anonymous public reads to
+# a read replica when one is configured (DATABASE_REPLICA_URLS): cooperation/routers.py.
+DATABASE_ROUTERS = ["cooperation.routers.ReplicaRouter", "cooperation.routers.DerivedDataRouter"]
 
 INSTALLED_APPS = [
     # First: of two apps with a management command of the same name, the one listed first
@@ -164,25 +166,66 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+_conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60)
 try:
     DATABASES = {
         "default": dj_database_url.config(
             default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60),
+            conn_max_age=_conn_max_age,
             conn_health_checks=True,
         )
     }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL cannot be understood: {exc}") from None
 
+# DATABASE_REPLICA_URLS: read replicas of that database, separated by commas or spaces,
+# each read like DATABASE_URL, as the aliases replica_1, replica_2, … Only anonymous public
+# pages read from them, and only from one as new as the primary (cooperation/replicas.py,
+# cooperation/routers.py); empty or unset, everything reads the primary.
+DATABASE_REPLICAS = []
+_replica_urls = [
+    url for url in re.split(r"[\s,]+", os.environ.get("DATABASE_REPLICA_URLS", "")) if url
+]
+for number, url in enumerate(_replica_urls, 1):
+    try:
+        replica = dj_database_url.parse(url, conn_max_age=_conn_max_age, conn_health_checks=True)
+    except ValueError as exc:
+        # Not the URL itself in the message: it may hold a password.
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: replica {number} cannot be understood: {exc}"
+        ) from None
+    if replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: replica {number} is {replica['ENGINE']}, but DATABASE_URL "
+            f"is {DATABASES['default']['ENGINE']}: a replica is a copy of the primary database."
+        )
+    # Under test, a replica reads the test database itself.
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{number}"] = replica
+    DATABASE_REPLICAS.append(f"replica_{number}")
+
+# A replica that does not answer within DATABASE_REPLICA_CONNECT_TIMEOUT seconds is left
+# alone for DATABASE_REPLICA_RETRY_SECONDS, so that requests do not each wait on it.
+REPLICA_CONNECT_TIMEOUT = env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2)
+REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 5)
+if REPLICA_CONNECT_TIMEOUT < 1 or REPLICA_RETRY_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_CONNECT_TIMEOUT must be 1 or more, DATABASE_REPLICA_RETRY_SECONDS "
+        "0 or more."
+    )
+for alias in DATABASE_REPLICAS:
+    if DATABASES[alias]["ENGINE"].endswith(("postgresql", "mysql")):
+        DATABASES[alias].setdefault("OPTIONS", {})["connect_timeout"] = REPLICA_CONNECT_TIMEOUT
+
 # DATABASE_STATEMENT_TIMEOUT (seconds, PostgreSQL): a query running longer is cancelled, so
 # one runaway request cannot hold a core and its locks for minutes. Off by default:
 # `generate_records` and the event index's rebuild run single statements of minutes.
 STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 0)
-if STATEMENT_TIMEOUT and DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}"
-    )
+for database in DATABASES.values():
+    if STATEMENT_TIMEOUT and database["ENGINE"].endswith("postgresql"):
+        database.setdefault("OPTIONS", {})["options"] = (
+            f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}"
+        )
 
 
 def cache_from_url(url):

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
-from . import registry_version
+from . import registry_version, replicas
 
 CACHEABLE_METHODS = {"GET", "HEAD"}
 
@@ -162,7 +162,11 @@ class PublicPageCacheMiddleware:
         if cached is not None:
             response, nonce = cached
             return with_fresh_nonce(request, response, nonce)
-        response = self.validate(self.get_response(request), etag, changed_at)
+        # Rendered from a read replica as new as `version`, when there is one
+        # (cooperation/replicas.py): the page is then exactly the version its ETag names.
+        response = self.validate(
+            replicas.serve(request, version, self.get_response), etag, changed_at
+        )
         if response.status_code == 200 and not response.streaming and not response.cookies:
             cache.set(key, (response, used_nonce(request)), settings.PUBLIC_PAGE_CACHE_SECONDS)
         if modified_since and response.status_code == 200:
