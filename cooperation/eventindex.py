@@ -28,7 +28,7 @@ involvement paths, on SQLite and PostgreSQL alike; tests/test_eventindex.py chec
 against `Delegation.objects.involving()`.
 """
 
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Concat, ExtractMonth, ExtractYear, LPad
 
@@ -271,13 +271,15 @@ def rebuild(using="default", after=None):
     return written
 
 
-def matching(terms, using="default", date_from=None, date_to=None, oldest_first=False):
+def matching(terms, using=None, date_from=None, date_to=None, oldest_first=False):
     """Ids of the published visits with every one of `terms`, newest (or oldest) first,
-    optionally between two dates: a queryset read from the index alone.
+    optionally between two dates: a queryset read from the index alone (by default from the
+    database the request reads, a replica for an anonymous page: cooperation/routers.py).
 
     The rarest term drives the scan (its rows come in date order straight from the index);
     each other term is one probe of the (delegation, term) index per row.
     """
+    using = using or router.db_for_read(EventTerm)
     terms = list(dict.fromkeys(terms))
     if len(terms) > 1:
         terms.sort(key=lambda term: capped_count(term, using))

@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.db import router
 from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import Mod
 
@@ -117,12 +118,15 @@ class Results:
         )
 
 
-def everything(using="default"):
-    return Results(using=using)
+def everything(using=None):
+    # By default from the database the request reads: a replica for an anonymous page
+    # (cooperation/routers.py).
+    return Results(using=using or router.db_for_read(EventTerm))
 
 
-def involving(name, value, year=None, using="default"):
+def involving(name, value, year=None, using=None):
     """The published visits with `value` for the filter `name` (a record, or a code)."""
+    using = using or router.db_for_read(EventTerm)
     results = Results(terms=(eventindex.term(name, value),), using=using)
     return results.within_year(year) if year else results
 

@@ -288,6 +288,30 @@ def test_an_anonymous_event_page_reads_the_replica(client, world, use_replicas):
     assert client.get("/events/draft-visit/").status_code == 404
 
 
+ENTITY_PAGES = (
+    "/",
+    "/countries/",
+    "/countries/az/",
+    "/programs/program-2021-2023/",
+    "/organizations/ru-pgo/",
+    "/places/baku/",
+    "/feeds/events.atom",
+    "/sitemap.xml",
+    "/events/facets/organization/",
+)
+
+
+def test_every_kind_of_public_page_reads_the_replica(client, world, use_replicas):
+    use_replicas(mirror_of_the_test_database())
+    for path in ENTITY_PAGES:
+        with Reads("replica_1") as reads:
+            assert client.get(path).status_code == 200, path
+        # Of the primary, at most the registry version (which pages name in their links).
+        assert reads.count("default") >= 1, path
+        assert all("cooperation_registry_version" in sql for sql in reads.sql("default")), path
+        assert reads.count("replica_1") > 1, path
+
+
 def test_an_export_streams_its_rows_from_the_replica(client, world, use_replicas):
     use_replicas(mirror_of_the_test_database())
     with Reads("replica_1") as reads:
