@@ -17,7 +17,7 @@ WITH_POSTGRES := bash tests/with_postgres.sh
 # The steps of `make test` stay in order even under `make -j`.
 .NOTPARALLEL:
 .PHONY: help .venv node_modules install run lint check test test-sqlite test-postgres clean
-.PHONY: backup restore messages i18n-coverage
+.PHONY: backup restore messages i18n-coverage cluster
 
 help:
 	@echo "make run            set up a local site (SQLite, the fixtures, admin user) on 127.0.0.1:$(PORT)"
@@ -28,6 +28,8 @@ help:
 	@echo "make test-sqlite    the tests on SQLite only (PYTEST_ARGS=... passes arguments to pytest)"
 	@echo "make test-postgres  the tests on a throw-away PostgreSQL cluster only"
 	@echo "make bench          build 1k and 1M-visit PostgreSQL databases, time every page, load-test"
+	@echo "make cluster        nginx, two gunicorn, Redis, a PostgreSQL primary and replica on this"
+	@echo "                    machine's loopback (deploy/cluster.py), until Ctrl-C"
 	@echo "make backup         back up the database into backups/<UTC time>/ (BACKUP_DIR=... elsewhere)"
 	@echo "make restore        restore BACKUP=backups/<time> into an empty database"
 	@echo "make install        create .venv from requirements.lock, node_modules from package-lock.json,"
@@ -135,6 +137,12 @@ BENCH_PG_CONF += \nmax_wal_size = 8GB\nrandom_page_cost = 1.1\njit = off
 bench: install
 	WITH_POSTGRES_KEEP=bench/.pgdata WITH_POSTGRES_CONF="$$(printf '$(BENCH_PG_CONF)')" \
 		$(WITH_POSTGRES) $(BIN)/python bench/run.py
+
+# The production layout on this machine, from Debian's packages (nginx, redis-server,
+# postgresql): every part on a free loopback port, all stopped on Ctrl-C. BENCH_ONLY=cluster
+# make bench measures it.
+cluster: .venv messages
+	$(BIN)/python deploy/cluster.py
 
 # The database is the one DATABASE_URL names, as for every other target.
 backup: .venv

@@ -29,6 +29,10 @@ runs on a copy of the smallest database; BENCH_EDITLOAD_SECONDS (default 30, at 
 BENCH_EDITLOAD_CONNECTIONS (default 4), BENCH_EDIT_INTERVAL (seconds between two edits,
 default 0.1). BENCH_ONLY=editload runs that part alone and keeps the other figures of
 results.json. Any 5xx, failed request, lost edit or stale page makes the run fail.
+
+Then the cluster part (bench/cluster.py; BENCH_SKIP_CLUSTER=1 skips it, BENCH_ONLY=cluster
+runs it alone): requests per second through nginx for one and two app servers, and the
+load under edits while an app server, the replica and Redis stop in turn.
 """
 
 import contextlib
@@ -660,6 +664,13 @@ def report(data):
             "delegations, page cache on",
             edit_load_report(data["edit_load"]),
         ]
+    if "cluster" in data:
+        import cluster
+
+        sections += [
+            "## The cluster: nginx, two app servers, Redis, a replica",
+            cluster.report(data["cluster"]),
+        ]
     return "\n\n".join(sections)
 
 
@@ -675,8 +686,13 @@ def ready(delegations):
 
 def main():
     only = os.environ.get("BENCH_ONLY", "")
-    if only not in ("", "editload"):
-        sys.exit(f"BENCH_ONLY={only!r}: the part that runs alone is editload")
+    if only not in ("", "editload", "cluster"):
+        sys.exit(f"BENCH_ONLY={only!r}: the parts that run alone are editload and cluster")
+    if only == "cluster":
+        # Its own cluster and archive (bench/cluster.py): nothing of the above is needed.
+        import cluster
+
+        sys.exit(cluster.main())
     RESULTS.mkdir(parents=True, exist_ok=True)
     # Production settings serve hashed static names from the collected manifest.
     subprocess.run(
@@ -708,6 +724,10 @@ def main():
     smallest_label, smallest = sizes()[0]
     name, _ = ready(smallest)
     data["edit_load"] = {"size": smallest_label, **edit_load(name)}
+    if os.environ.get("BENCH_SKIP_CLUSTER") != "1":
+        import cluster
+
+        data["cluster"] = cluster.run()
     text = report(data)
     print(text)
     (RESULTS / "results.md").write_text(text + "\n")
@@ -715,6 +735,10 @@ def main():
     for warning in data["edit_load"].get("warnings", []):
         print(f"WARNING (load under edits): {warning}", file=sys.stderr)
     failures = data["edit_load"]["failures"]
+    for failure in data.get("cluster", {}).get("failures", []):
+        print(f"FAILED (cluster): {failure}", file=sys.stderr)
+    if data.get("cluster", {}).get("failures") and not failures:
+        sys.exit(1)
     if failures:
         for failure in failures:
             print(f"FAILED (load under edits): {failure}", file=sys.stderr)

@@ -471,7 +471,8 @@ synchronous_commit = off
             # A development tool, installed only with DEBUG on (config/settings.py).
             self.manage(
                 "generate_records",
-                *("--delegations", str(self.synthetic), "--seed", "1", "--append", "--quiet"),
+                *("--delegations", str(self.synthetic), "--seed", "1", "--quiet"),
+                *(["--append"] if self.fixtures else []),
                 debug=True,
                 **quiet,
             )
