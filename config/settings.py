@@ -234,7 +234,8 @@ def cache_from_url(url):
     if scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if scheme in {"redis", "rediss"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        # Shared by every app server; a Redis that is down or hangs serves pages uncached.
+        return {"BACKEND": "cooperation.redis_cache.RedisPageCache", "LOCATION": url}
     if scheme == "memcached":
         return {
             "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",

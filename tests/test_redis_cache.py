@@ -362,3 +362,17 @@ def test_cache_operations_answer_as_an_empty_cache_while_redis_is_down(app_serve
     assert cache.get("greeting") == "again"
     cache.set("counter", 1)
     assert cache.incr("counter") == 2
+
+
+def test_a_redis_cache_url_gives_the_backend_that_serves_pages_uncached_when_down(monkeypatch):
+    """config/settings.py reads CACHE_URL=redis://… as this backend, not Django's own,
+    whose errors would reach the page."""
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("CACHE_URL", "redis://127.0.0.1:6390/2")
+    read = runpy.run_path(str(Path(__file__).resolve().parent.parent / "config" / "settings.py"))
+    assert read["CACHES"]["default"] == {
+        "BACKEND": "cooperation.redis_cache.RedisPageCache",
+        "LOCATION": "redis://127.0.0.1:6390/2",
+    }
