@@ -88,12 +88,13 @@ def run_as(part):
 
 @functools.cache
 def app_user_can_run():
-    """Whether the app's user can run this virtualenv's Python: one under root's home (a
-    pyenv build, say) is out of its reach, and the app then runs as the current user."""
+    """Whether the app's user can run this virtualenv's Python on this checkout: either
+    under root's home (a pyenv build, a clone in /root) is out of its reach, and the app
+    then runs as the current user."""
     try:
         subprocess.run(
-            [PYTHON, "-c", "import django"],
-            cwd="/",
+            [PYTHON, "-c", "import django, config.settings"],
+            cwd=ROOT,
             user=USERS["app"],
             check=True,
             capture_output=True,
@@ -101,7 +102,7 @@ def app_user_can_run():
         )
     except (OSError, subprocess.SubprocessError):
         print(
-            f"cluster: {USERS['app']} cannot run {PYTHON}; the app servers run as root",
+            f"cluster: {USERS['app']} cannot run {PYTHON} on {ROOT}; the app servers run as root",
             file=sys.stderr,
         )
         return False
@@ -134,6 +135,9 @@ def wait_until(what, check, timeout=60, process=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
+            # Ready, and ours: not another program's server on a port taken meanwhile.
+            if process is not None and process.poll() is not None:
+                raise ClusterError(f"{what}: the process ended with status {process.returncode}")
             return
         if process is not None and process.poll() is not None:
             raise ClusterError(f"{what}: the process ended with status {process.returncode}")
@@ -397,31 +401,38 @@ synchronous_commit = off
         folder = self.dir / "redis"
         folder.mkdir()
         self._chown(folder, "redis")
-        self.redis_port = free_port()
-        process = subprocess.Popen(
-            [
-                shutil.which("redis-server"),
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(folder),
-                "--daemonize",
-                "no",
-            ],
-            cwd=folder,
-            user=run_as("redis"),
-            start_new_session=True,
-            stdout=self._log("redis"),
-            stderr=subprocess.STDOUT,
-        )
-        self.processes["redis"] = process
-        wait_until("redis-server", lambda: redis_answers(self.redis_port), 30, process)
+        for attempt in range(3):
+            self.redis_port = free_port()
+            process = subprocess.Popen(
+                [
+                    shutil.which("redis-server"),
+                    "--port",
+                    str(self.redis_port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(folder),
+                    "--daemonize",
+                    "no",
+                ],
+                cwd=folder,
+                user=run_as("redis"),
+                start_new_session=True,
+                stdout=self._log("redis"),
+                stderr=subprocess.STDOUT,
+            )
+            self.processes["redis"] = process
+            try:
+                wait_until("redis-server", lambda: redis_answers(self.redis_port), 30, process)
+                break
+            except ClusterError:
+                self._end("redis")
+                if attempt == 2:
+                    raise
         self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
 
     def stop_redis(self):
@@ -490,25 +501,42 @@ synchronous_commit = off
         return f"http://127.0.0.1:{self.app_ports[index]}"
 
     def start_app(self, index):
-        """gunicorn with deploy/gunicorn.conf.py, as production runs it, once it is healthy."""
+        """gunicorn with deploy/gunicorn.conf.py, as production runs it, once it is healthy.
+        A port taken since it was picked (another program's) is replaced before nginx
+        starts; afterwards nginx names it, so the same port is used again."""
         name = f"app{index}"
-        env = {
-            **self.env,
-            "GUNICORN_BIND": f"127.0.0.1:{self.app_ports[index]}",
-            "GUNICORN_WORKERS": str(self.workers),
-        }
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"), "config.wsgi"],
-            cwd=ROOT,
-            env=env,
-            user=run_as("app"),
-            start_new_session=True,
-            stdout=self._log(name),
-            stderr=subprocess.STDOUT,
-        )
-        self.processes[name] = process
-        url = self.app_url(index) + "/healthz"
-        wait_until(f"gunicorn {name}", lambda: http_status(url) == 200, 120, process)
+        for attempt in range(3):
+            env = {
+                **self.env,
+                "GUNICORN_BIND": f"127.0.0.1:{self.app_ports[index]}",
+                "GUNICORN_WORKERS": str(self.workers),
+            }
+            process = subprocess.Popen(
+                [
+                    str(BIN / "gunicorn"),
+                    "--config",
+                    str(DEPLOY / "gunicorn.conf.py"),
+                    "config.wsgi",
+                ],
+                cwd=ROOT,
+                env=env,
+                user=run_as("app"),
+                start_new_session=True,
+                stdout=self._log(name),
+                stderr=subprocess.STDOUT,
+            )
+            self.processes[name] = process
+            url = self.app_url(index) + "/healthz"
+            try:
+                wait_until(
+                    f"gunicorn {name}", lambda url=url: http_status(url) == 200, 120, process
+                )
+                return
+            except ClusterError:
+                self._end(name)
+                if attempt == 2 or "nginx" in self.processes:
+                    raise
+                self.app_ports[index] = free_port()
 
     def stop_app(self, index, hard=False):
         """Stop one gunicorn: gracefully (SIGTERM), or as a crash would (SIGKILL)."""
@@ -520,18 +548,31 @@ synchronous_commit = off
         for sub in ("", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (folder / sub).mkdir(exist_ok=True)
             self._chown(folder / sub, "nginx")
-        self.nginx_port = free_port()
-        self.url = f"http://127.0.0.1:{self.nginx_port}"
-        self.set_upstreams(range(self.app_servers), reload=False)
-        process = subprocess.Popen(
-            [nginx_binary(), "-c", str(folder / "nginx.conf"), "-p", str(folder)],
-            cwd=folder,
-            start_new_session=True,
-            stdout=self._log("nginx"),
-            stderr=subprocess.STDOUT,
-        )
-        self.processes["nginx"] = process
-        wait_until("nginx", lambda: http_status(self.url + "/healthz") == 200, 30, process)
+        for attempt in range(3):
+            self.nginx_port = free_port()
+            self.url = f"http://127.0.0.1:{self.nginx_port}"
+            self.set_upstreams(range(self.app_servers), reload=False)
+            process = subprocess.Popen(
+                [*self._nginx_command(), "-c", str(folder / "nginx.conf")],
+                cwd=folder,
+                start_new_session=True,
+                stdout=self._log("nginx"),
+                stderr=subprocess.STDOUT,
+            )
+            self.processes["nginx"] = process
+            try:
+                wait_until("nginx", lambda: http_status(self.url + "/healthz") == 200, 30, process)
+                return
+            except ClusterError:
+                self._end("nginx")
+                if attempt == 2:
+                    raise
+
+    def _nginx_command(self):
+        # -p: relative paths under the cluster's folder; -e: its own error log from the
+        # start, before the configuration is read (nginx's default is under /var/log).
+        folder = self.dir / "nginx"
+        return [nginx_binary(), "-p", str(folder), "-e", str(folder / "error.log")]
 
     def set_upstreams(self, indices, reload=True):
         """Which app servers nginx sends requests to; reloads nginx gracefully."""
@@ -540,7 +581,7 @@ synchronous_commit = off
         if reload:
             process = self.processes["nginx"]
             test = subprocess.run(
-                [nginx_binary(), "-t", "-q", "-c", str(folder / "nginx.conf"), "-p", str(folder)],
+                [*self._nginx_command(), "-t", "-q", "-c", str(folder / "nginx.conf")],
                 capture_output=True,
                 text=True,
             )

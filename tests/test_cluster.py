@@ -38,7 +38,10 @@ def skip_or_fail(reason):
 @pytest.fixture(scope="module")
 def cluster():
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        pytest.skip("the cluster tests run in the SQLite run of make test (they bring their own")
+        pytest.skip(
+            "the cluster tests run once per make test, in its SQLite run: the cluster "
+            "brings its own PostgreSQL"
+        )
     missing = missing_parts()
     if missing:
         skip_or_fail("the cluster needs " + "; ".join(missing))
