@@ -11,9 +11,13 @@ stopping tests come last, in that order.
 It runs once per `make test`, in the SQLite run: the cluster brings its own PostgreSQL.
 """
 
+import http.client
 import json
 import os
 import shutil
+import signal
+import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.cluster import ADMIN, DEPLOY, Cluster, missing_parts, nginx_binary
+from deploy.cluster import ADMIN, DEPLOY, Cluster, free_port, missing_parts, nginx_binary
 from tests.cluster_client import Visitor
 
 BAKU = "russian-prosecutors-working-visit-baku-2023"
@@ -250,6 +254,139 @@ def test_the_replica_streams_from_the_primary(cluster):
     assert seen == version
 
 
+def production_site(work, cluster, http_port, https_port):
+    """deploy/nginx/registry.conf as an operator installs it, filled in for this machine: a
+    self-signed certificate, the snippets from deploy/nginx/, loopback ports, the cluster's
+    app server and static files. Returns the nginx.conf that includes it."""
+    subprocess.run(
+        [
+            "openssl",
+            *("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"),
+            *("-keyout", str(work / "privkey.pem"), "-out", str(work / "fullchain.pem")),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    site = (DEPLOY / "nginx" / "registry.conf").read_text()
+    for installed, here in (
+        ("/etc/letsencrypt/live/registry.example", str(work)),
+        ("snippets/", f"{DEPLOY}/nginx/"),
+        ("/var/log/nginx", str(work)),
+        ("/srv/registry/staticfiles", cluster.env["DJANGO_STATIC_ROOT"]),
+        ("127.0.0.1:8000", f"127.0.0.1:{cluster.app_ports[1]}"),
+        ("listen [::]:80;", ""),
+        ("listen [::]:443 ssl http2;", ""),
+        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
+        # A name the cluster's settings allow (DJANGO_ALLOWED_HOSTS).
+        ("registry.example", "localhost"),
+    ):
+        assert installed in site, installed
+        site = site.replace(installed, here)
+    (work / "registry.conf").write_text(site)
+    temp = "".join(f" {kind}_temp_path {work}/{kind};\n" for kind in TEMP_PATHS)
+    for kind in TEMP_PATHS:
+        (work / kind).mkdir()
+    conf = work / "nginx.conf"
+    conf.write_text(
+        f"pid {work}/nginx.pid;\nerror_log {work}/error.log;\ndaemon off;\n"
+        "worker_processes 1;\nevents {}\n"
+        f"http {{\n include /etc/nginx/mime.types;\n{temp} include {work}/registry.conf;\n}}\n"
+    )
+    return conf
+
+
+TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+
+
+def https_get(port, path, alpn=("http/1.1",)):
+    """GET over TLS to the site as `localhost`; returns the response and the protocol the
+    server chose by ALPN."""
+
+    def context(protocols):
+        made = ssl.create_default_context()
+        made.check_hostname = False
+        made.verify_mode = ssl.CERT_NONE
+        made.set_alpn_protocols(list(protocols))
+        return made
+
+    offered = context(alpn)
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
+        offered.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        chosen = tls.selected_alpn_protocol()
+    # http.client speaks HTTP/1.1 only.
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", port, timeout=60, context=context(["http/1.1"])
+    )
+    try:
+        connection.request("GET", path, headers={"Host": "localhost"})
+        response = connection.getresponse()
+        response.read()
+        return response, chosen
+    finally:
+        connection.close()
+
+
+def test_the_production_site_terminates_tls_and_serves_the_app(cluster):
+    """deploy/nginx/registry.conf, run as an operator installs it (a certificate of its
+    own, in front of one of the cluster's app servers): `nginx -t` accepts it, plain HTTP
+    redirects to HTTPS, HTTPS offers HTTP/2, pages come from the app (which trusts the
+    proxy's X-Forwarded-Proto and so sends HSTS), static files from nginx."""
+    if not shutil.which("openssl"):
+        skip_or_fail("openssl is missing (apt-get install openssl)")
+    http_port, https_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        work.chmod(0o755)
+        conf = production_site(work, cluster, http_port, https_port)
+        command = [nginx_binary(), "-p", str(work), "-e", str(work / "error.log"), "-c", str(conf)]
+        checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+        server = subprocess.Popen(command, start_new_session=True, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and server.poll() is None:
+                with socket.socket() as probe:
+                    if probe.connect_ex(("127.0.0.1", https_port)) == 0:
+                        break
+                time.sleep(0.2)
+            assert server.poll() is None, server.stderr.read().decode()
+
+            redirect = Visitor(f"http://127.0.0.1:{http_port}").get(
+                "/events/?year=2023", headers={"Host": "localhost"}
+            )
+            assert redirect.status == 301
+            assert redirect.header("Location") == "https://localhost/events/?year=2023"
+
+            page, protocol = https_get(https_port, "/events/", alpn=("h2", "http/1.1"))
+            assert protocol == "h2"
+            assert page.status == 200
+            assert "max-age=31536000" in page.headers["Strict-Transport-Security"]
+            health, _ = https_get(https_port, "/healthz")
+            assert health.status == 200
+
+            manifest = json.loads(
+                (Path(cluster.env["DJANGO_STATIC_ROOT"]) / "staticfiles.json").read_text()
+            )["paths"]
+            static, _ = https_get(https_port, "/static/" + manifest["cooperation/site.css"])
+            assert static.status == 200
+            # `expires max` and the immutable header: two Cache-Control lines, read as one.
+            cache = ", ".join(static.headers.get_all("Cache-Control"))
+            assert "max-age=315360000" in cache and "immutable" in cache
+            assert "max-age=31536000" in static.headers["Strict-Transport-Security"]
+            assert static.headers["X-Content-Type-Options"] == "nosniff"
+        finally:
+            os.killpg(server.pid, signal.SIGQUIT)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=30)
+
+
 PAGES = ("/", "/events/", f"/events/{BAKU}/", "/events/?year=2023", "/countries/", "/healthz")
 
 
@@ -277,45 +414,3 @@ def test_pages_answer_with_redis_stopped(cluster):
     answers = [visitor.get(path) for path in (*PAGES, "/events/?q=prosecutor")]
     assert [a.status for a in answers] == [200] * len(answers)
     assert BAKU in answers[1].text
-
-
-def test_the_production_site_configuration_is_valid_nginx():
-    """deploy/nginx/registry.conf as an operator installs it: `nginx -t` accepts it once
-    the certificate paths and folders are filled in."""
-    missing = missing_parts()
-    if any(part.startswith("nginx") for part in missing):
-        skip_or_fail("nginx is missing (apt-get install nginx)")
-    if not shutil.which("openssl"):
-        skip_or_fail("openssl is missing (apt-get install openssl)")
-    with tempfile.TemporaryDirectory() as folder:
-        work = Path(folder)
-        subprocess.run(
-            [
-                "openssl",
-                *("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
-                *("-subj", "/CN=registry.example"),
-                *("-keyout", str(work / "privkey.pem"), "-out", str(work / "fullchain.pem")),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        site = (DEPLOY / "nginx" / "registry.conf").read_text()
-        for installed, here in (
-            ("/etc/letsencrypt/live/registry.example", str(work)),
-            ("snippets/", f"{DEPLOY}/nginx/"),
-            ("/var/log/nginx", str(work)),
-        ):
-            assert installed in site
-            site = site.replace(installed, here)
-        (work / "registry.conf").write_text(site)
-        (work / "nginx.conf").write_text(
-            f"pid {work}/nginx.pid;\nerror_log {work}/error.log;\nevents {{}}\n"
-            f"http {{\n include /etc/nginx/mime.types;\n include {work}/registry.conf;\n}}\n"
-        )
-        checked = subprocess.run(
-            [nginx_binary(), "-t", "-c", str(work / "nginx.conf"), "-p", str(work)],
-            capture_output=True,
-            text=True,
-        )
-    assert checked.returncode == 0, checked.stderr
-    assert "test is successful" in checked.stderr
