@@ -10,8 +10,12 @@ local cluster (deploy/cluster.py), with a synthetic archive of BENCH_CLUSTER_VIS
    replica stopped at half, Redis at three quarters. A probe asks nginx for /events/
    every PROBE_INTERVAL seconds throughout: the requests that failed after each stop, and
    the time from the stop to the first good answer after the last failed one, are
-   reported per failure. Afterwards every edit is checked in the database and on its
-   public page, through nginx and on the app server left.
+   reported per failure. Right after each edit the editor asks for its public page, its
+   search and the revalidation of a page from before it through nginx AND on each app
+   server directly (BENCH_APP_URLS): every server must show the new state at once; a
+   server that refuses the connection (the killed one) is counted down from that edit
+   on, not stale. Afterwards every edit is checked in the database and on its public
+   page, through nginx and on the app server left.
 
 Any 5xx, lost edit or stale page is listed under "failures".
 """
@@ -19,6 +23,7 @@ Any 5xx, lost edit or stale page is listed under "failures".
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import threading
@@ -102,7 +107,13 @@ def load_with_failures(cluster, seconds):
     work = RESULTS / "cluster"
     work.mkdir(parents=True, exist_ok=True)
     plan, edits, targets = work / "plan.json", work / "edits.json", work / "targets.txt"
-    env = {**cluster.env, "BENCH_BASE_URL": cluster.url, "BENCH_EDIT_RUN": secrets.token_hex(3)}
+    app_urls = [cluster.app_url(index) for index in range(cluster.app_servers)]
+    env = {
+        **cluster.env,
+        "BENCH_BASE_URL": cluster.url,
+        "BENCH_APP_URLS": " ".join(app_urls),
+        "BENCH_EDIT_RUN": secrets.token_hex(3),
+    }
     editor = [PYTHON, "bench/editor.py"]
     subprocess.run([*editor, "plan", plan], cwd=ROOT, env=env, check=True)
     mix = json.loads(plan.read_text())["targets"]
@@ -135,7 +146,7 @@ def load_with_failures(cluster, seconds):
                 stdout=subprocess.PIPE,
                 text=True,
             )
-            started = time.monotonic()
+            started, started_at = time.monotonic(), time.time()
             prober.start()
             editing.stdin.write(f"{time.time() + seconds - 1}\n")
             editing.stdin.close()
@@ -186,6 +197,7 @@ def load_with_failures(cluster, seconds):
         "stops": recoveries(prober.samples, stops, ended),
         "edits": checked["nginx"],
         "edits_on_app_server_left": checked["app server left"],
+        "right_after_edit": right_after_edit(checked["nginx"], cluster, app_urls, started_at),
         "editor_exit_status": editor_status,
     }
     failures = []
@@ -194,15 +206,70 @@ def load_with_failures(cluster, seconds):
     for where, verified in checked.items():
         if verified["lost"]:
             failures.append(f"lost edits ({where}): {verified['lost']}")
-        stale = verified["stale_after"] + (
-            verified["stale_right_after_edit"] if where == "nginx" else []
-        )
+        stale = verified["stale_after"]
         if stale:
-            failures.append(f"stale or wrong pages ({where}): {stale[:5]} ({len(stale)} in all)")
+            failures.append(
+                f"stale or wrong pages afterwards ({where}): {stale[:5]} ({len(stale)} in all)"
+            )
+    for server in result["right_after_edit"]:
+        problems = server["problems"]
+        if problems:
+            failures.append(
+                f"stale or wrong right after {server['stale']} edits ({server['server']}): "
+                f"{problems[:5]} ({len(problems)} in all)"
+            )
+        if not server["checked"]:
+            failures.append(f"{server['server']} was checked right after no edit")
+        if server.get("down_from_edit") and not server["stopped"]:
+            failures.append(
+                f"{server['server']} refused connections from edit {server['down_from_edit']} "
+                "on, but was not stopped"
+            )
     if checked["nginx"]["editor_error"] or editor_status:
         failures.append(f"the editor failed: {checked['nginx']['editor_error']}")
     result["failures"] = failures
     return result
+
+
+def right_after_edit(verified, cluster, app_urls, started_at):
+    """The editor's checks right after each edit, one row per server (nginx first), from
+    editor.py verify's `right_after_edit`."""
+    names = {cluster.url: "nginx"}
+    for index, url in enumerate(app_urls):
+        names[url] = f"app server {index + 1} ({url.removeprefix('http://')})"
+    rows = []
+    for url, counts in verified["right_after_edit"].items():
+        row = {"server": names.get(url, url), **counts}
+        if url in app_urls:
+            # bench/cluster.py kills the first one (load_with_failures).
+            row["stopped"] = url == app_urls[0]
+        if counts.get("down_at"):
+            row["down_at_s"] = round(counts["down_at"] - started_at, 1)
+        rows.append(row)
+    return rows
+
+
+LOGS = RESULTS / "cluster" / "logs"
+
+
+def keep_logs(cluster):
+    shutil.rmtree(LOGS, ignore_errors=True)
+    LOGS.mkdir(parents=True)
+    for log in [*(cluster.dir / "logs").glob("*.log"), cluster.dir / "nginx" / "error.log"]:
+        if log.exists():
+            shutil.copyfile(log, LOGS / f"{log.parent.name}-{log.name}")
+
+
+def server_log_errors():
+    """The lines of the app servers' kept logs that report an error (Django's JSON log and
+    gunicorn's own); warnings, such as a replica passed over, are not errors."""
+    marks = ('"level": "ERROR"', '"level": "CRITICAL"', "[ERROR]", "[CRITICAL]")
+    return [
+        f"{log.name}: {line}"
+        for log in sorted(LOGS.glob("*.log"))
+        for line in log.read_text(errors="replace").splitlines()
+        if any(mark in line for mark in marks)
+    ]
 
 
 def run():
@@ -229,7 +296,12 @@ def run():
         print(f"Cluster: wrk through nginx, {seconds} s per row", file=sys.stderr)
         rows = throughput(cluster, seconds, event)
         print(f"Cluster: {load_seconds} s under edits, with failures", file=sys.stderr)
-        under_load = load_with_failures(cluster, load_seconds)
+        try:
+            under_load = load_with_failures(cluster, load_seconds)
+        finally:
+            # The cluster's folder goes with it: keep its logs, where a 5xx has its cause.
+            keep_logs(cluster)
+        under_load["server_log_errors"] = server_log_errors()
     return {
         "visits": visits,
         "throughput": rows,
@@ -276,15 +348,33 @@ def report(result):
             f"| {', '.join(map(str, stop['failed_statuses'])) or '-'} "
             f"| {'not recovered' if recovered is None else f'{recovered} s'} |"
         )
+    lines += [
+        "",
+        "Right after each edit (its page, its search, /events/ revalidated with validators "
+        "from before it), on every server:",
+        "",
+        "| asked | edits checked | stale or wrong | down |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for row in load.get("right_after_edit", []):
+        down = "-"
+        if row.get("down_from_edit"):
+            down = f"from edit {row['down_from_edit']} ({row['down_at_s']} s)"
+        lines.append(f"| {row['server']} | {row['checked']} | {row['stale']} | {down} |")
     left = load["edits_on_app_server_left"]
     lines += [
         "",
         f"- edits: {edits['made']} made on {edits['records']} records; "
-        f"{len(edits['lost'])} lost; stale pages through nginx: "
-        f"{len(edits['stale_right_after_edit'])} right after an edit, "
-        f"{len(edits['stale_after'])} afterwards; on the app server left: "
-        f"{len(left['stale_after'])}",
+        f"{len(edits['lost'])} lost; stale right after an edit on any server: "
+        f"{edits.get('stale_edits_on_any_server', 0)}; stale afterwards through nginx: "
+        f"{len(edits['stale_after'])}, on the app server left: {len(left['stale_after'])}",
     ]
+    errors = load.get("server_log_errors", [])
+    if errors:
+        lines.append(
+            f"- errors in the servers' logs ({LOGS.relative_to(ROOT)}/): {len(errors)}, "
+            f"the first: {errors[0][:300]}"
+        )
     lines += [f"- FAILED: {failure}" for failure in result["failures"]]
     return "\n".join(lines)
 

@@ -11,9 +11,17 @@ gunicorn serves the public pages under load. Three steps, each a process of its 
 `edit` prints "ready" once Django is set up, then reads one line from stdin: the Unix
 time at which to stop. It writes every edit to LOG.json as it was made (record, the
 unique marker it carries, the status it must have) and, right after each one, asks
-gunicorn for the public page as an anonymous visitor: a page cached before the edit must
-not be served after it. `verify` then checks every edit against the database and, over
-HTTP, against the public pages and the search.
+BENCH_BASE_URL for the public page as an anonymous visitor: a page cached before the edit
+must not be served after it. `verify` then checks every edit against the database and,
+over HTTP, against the public pages and the search.
+
+BENCH_APP_URLS (space-separated; bench/cluster.py sets it) names the app servers behind
+BENCH_BASE_URL when that is a proxy: each is then also asked directly, before each edit
+(its cached page, its validators) and right after it (the page, the search, the
+revalidation), so that every server, not only the one the proxy picked, must show the new
+state. A server that refuses the connection is down (killed on purpose): that edit records
+it as "down", and it is not asked again. Without BENCH_APP_URLS (bench/run.py, one
+gunicorn) only BENCH_BASE_URL is asked.
 
 Edits, in turn: a published visit gets a new title; a draft or a visit in review gets a
 new title, is submitted for review and published; a published programme gets a new
@@ -61,6 +69,10 @@ from cooperation.models import (  # noqa: E402
 )
 
 BASE = os.environ.get("BENCH_BASE_URL", "")
+# The app servers behind BASE, each asked directly after every edit (see the docstring).
+APP_URLS = os.environ.get("BENCH_APP_URLS", "").split()
+# What an edit records for an app server that refused the connection.
+DOWN = "down"
 # Pause between two edits, in seconds (each edit is also followed by its page checks).
 INTERVAL = float(os.environ.get("BENCH_EDIT_INTERVAL", "0.1"))
 KINDS = ("retitle", "publish", "programme", "unpublish", "create")
@@ -158,9 +170,38 @@ def citations_exist():
 # --- edit ---------------------------------------------------------------------------------
 
 
+class ServerDown(Exception):
+    """An app server refused the connection: it is not running."""
+
+
+class AppServers:
+    """The app servers behind BASE, asked directly. One that refuses a connection is down:
+    the edit being made records it, and it is never asked again."""
+
+    def __init__(self, urls):
+        self.up = list(urls)
+        self.found_down = {}  # url -> Unix time, since the last call of newly_down()
+
+    def each(self, ask):
+        """{url: ask(url)} for every server up; a server found down meanwhile is left out."""
+        answers = {}
+        for url in list(self.up):
+            try:
+                answers[url] = ask(url)
+            except ServerDown:
+                self.up.remove(url)
+                self.found_down[url] = time.time()
+        return answers
+
+    def newly_down(self):
+        found, self.found_down = self.found_down, {}
+        return found
+
+
 class Editor:
-    def __init__(self, pools, run):
+    def __init__(self, pools, run, servers=None):
         self.pools = pools
+        self.servers = servers or AppServers([])
         self.used = dict.fromkeys(pools, 0)
         self.run = run
         self.count = 0
@@ -199,14 +240,14 @@ class Editor:
         marker = self.marker()
         if kind == "programme":
             record = CooperationProgram.objects.get(slug=self.take(kind))
-            fetch(record.get_absolute_url())  # a worker caches the page as it was
+            self.warm(record.get_absolute_url())
             self.save_form(record, title=f"{strip(record.title)} [{marker}]")
             return entry(kind, record, marker, Status.PUBLISHED, self.count)
         if kind == "create":
             record = self.create(marker)
         else:
             record = Delegation.objects.get(slug=self.take(kind))
-            fetch(record.get_absolute_url())
+            self.warm(record.get_absolute_url())
             self.save_form(record, title=f"{strip(record.title)} [{marker}]")
         said = []
         if kind in ("publish", "create") and record.status == Status.DRAFT:
@@ -218,6 +259,11 @@ class Editor:
             said += self.action(Delegation, "return_to_draft", record)
         expected = Status.DRAFT if kind == "unpublish" else Status.PUBLISHED
         return {**entry(kind, record, marker, expected, self.count), "said": said}
+
+    def warm(self, path):
+        """A worker caches the page as it was, through BASE and on each app server."""
+        fetch(path)
+        self.servers.each(lambda url: fetch(path, base=url))
 
     def create(self, marker):
         model = Delegation.objects.get(slug=self.pools["create"])
@@ -261,7 +307,8 @@ def entry(kind, record, marker, status, n):
 
 def edit(plan_file, log_file):
     pools = json.loads(Path(plan_file).read_text())["pools"]
-    editor = Editor(pools, run=os.environ.get("BENCH_EDIT_RUN", "x"))
+    servers = AppServers(APP_URLS)
+    editor = Editor(pools, run=os.environ.get("BENCH_EDIT_RUN", "x"), servers=servers)
     print("ready", flush=True)
     stop_at = float(sys.stdin.readline())
     edits, error = [], None
@@ -269,6 +316,7 @@ def edit(plan_file, log_file):
         while time.time() < stop_at:
             kind = KINDS[len(edits) % len(KINDS)]
             validators = fetch_validators(PROBE)
+            validators_on = servers.each(lambda url: fetch_validators(PROBE, base=url))
             start = time.perf_counter()
             made = editor.edit(kind)
             made["write_ms"] = round((time.perf_counter() - start) * 1000, 1)
@@ -276,50 +324,82 @@ def edit(plan_file, log_file):
             # Read-your-write: the first anonymous requests after the commit.
             made["check"] = public_state(made)
             made["revalidation"] = revalidate(PROBE, *validators)
+            if APP_URLS:
+                # Every app server directly, each with its own validators: problems, or DOWN.
+                made["on_app_servers"] = servers.each(
+                    lambda url, made=made, before=validators_on: state_on(made, url, before[url])
+                )
+                made["app_servers_down_at"] = servers.newly_down()
+                made["on_app_servers"].update(dict.fromkeys(made["app_servers_down_at"], DOWN))
             edits.append(made)
             time.sleep(INTERVAL)
     except Exception:
         error = traceback.format_exc()
         print(error, file=sys.stderr)
-    Path(log_file).write_text(json.dumps({"edits": edits, "error": error}, indent=1))
+    Path(log_file).write_text(
+        json.dumps({"base": BASE, "app_urls": APP_URLS, "edits": edits, "error": error}, indent=1)
+    )
     return 1 if error else 0
 
 
 # --- checks -------------------------------------------------------------------------------
 
 
-def fetch(path, headers=None):
-    """(status, body, headers) of an anonymous GET through gunicorn; status 0 when it
-    failed."""
-    request = urllib.request.Request(BASE + path, headers=headers or {})
+def fetch(path, headers=None, base=None):
+    """(status, body, headers) of an anonymous GET through BASE, or directly on the app
+    server `base`; status 0 when it failed. An app server that refuses the connection
+    raises ServerDown (BASE never does: it must answer)."""
+    request = urllib.request.Request((base or BASE) + path, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read().decode(), response.headers
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace"), error.headers
+    except urllib.error.URLError as error:
+        if base and isinstance(error.reason, ConnectionRefusedError):
+            raise ServerDown(base) from error
+        return 0, str(error), {}
     except OSError as error:
         return 0, str(error), {}
 
 
-def fetch_validators(path):
-    status, _, headers = fetch(path)
+def fetch_validators(path, base=None):
+    status, _, headers = fetch(path, base=base)
     return headers.get("ETag"), headers.get("Last-Modified")
 
 
-def revalidate(path, etag, last_modified):
+def revalidate(path, etag, last_modified, base=None):
     """How the page cached before an edit revalidates after it: every edit changes every
     page's validators, so each kind of conditional request must now get 200, not 304."""
     result = {}
     for header, value in (("If-None-Match", etag), ("If-Modified-Since", last_modified)):
         if value:
-            result[header] = fetch(path, {header: value})[0]
+            result[header] = fetch(path, {header: value}, base=base)[0]
     return result
 
 
-def public_state(made):
-    """What the public sees of an edit: its page, and a search for its marker."""
+def state_on(made, base, validators):
+    """The problems of an edit on one app server asked directly, right after the edit: its
+    page and search (public_state), and PROBE revalidated with the validators that server
+    gave before the edit (a 304 is a stale page). Raises ServerDown when the server refuses
+    the connection, also after a failed request (killed while it answered)."""
+    problems = [f"{base}: {problem}" for problem in public_state(made, base)]
+    for header, status in revalidate(PROBE, *validators, base=base).items():
+        if status != 200:
+            problems.append(
+                f"{base}: {PROBE} with {header} from before {made['marker']} answered "
+                f"{status}{' (stale)' if status == 304 else ''}, not 200"
+            )
+    if problems:
+        fetch("/healthz", base=base)
+    return problems
+
+
+def public_state(made, base=None):
+    """What the public sees of an edit: its page, and a search for its marker (through
+    BASE, or directly on the app server `base`)."""
     problems = []
-    status, body, _ = fetch(made["url"])
+    status, body, _ = fetch(made["url"], base=base)
     if status >= 500 or status == 0:
         problems.append(f"{made['url']} answered {status or body}")
     elif made["status"] == Status.PUBLISHED:
@@ -330,7 +410,7 @@ def public_state(made):
     elif status != 404:
         problems.append(f"{made['url']} answered {status} for a draft, not 404")
     search = f"/events/?q={made['marker']}"
-    status, body, _ = fetch(search)
+    status, body, _ = fetch(search, base=base)
     if status != 200:
         problems.append(f"{search} answered {status or body}")
     else:
@@ -370,6 +450,36 @@ def stored_state(made):
     return problems
 
 
+def right_after_edit(log):
+    """Per server asked right after each edit (BASE as it was then, and each app server
+    directly): how many edits it was checked after, after how many it showed a stale or
+    wrong state, and the edit at which it was found down (then no longer asked)."""
+    servers = {log.get("base", BASE): {"checked": 0, "stale": 0, "problems": []}}
+    for url in log.get("app_urls", []):
+        servers[url] = {"checked": 0, "stale": 0, "problems": [], "down_from_edit": None}
+    for made in log["edits"]:
+        answers = {log.get("base", BASE): made["check"] + revalidation_problems(made)}
+        answers.update(made.get("on_app_servers", {}))
+        for url, problems in answers.items():
+            counts = servers[url]
+            if problems == DOWN:
+                counts["down_from_edit"] = made["n"]
+                counts["down_at"] = made["app_servers_down_at"][url]
+                continue
+            counts["checked"] += 1
+            counts["stale"] += bool(problems)
+            counts["problems"] += problems
+    return servers
+
+
+def revalidation_problems(made):
+    return [
+        f"{PROBE} with {header} from before {made['marker']} answered 304 (stale)"
+        for header, status in made["revalidation"].items()
+        if status == 304
+    ]
+
+
 def verify(plan_file, log_file, output):
     log = json.loads(Path(log_file).read_text())
     edits = log["edits"]
@@ -402,6 +512,16 @@ def verify(plan_file, log_file, output):
         "stale_right_after_edit": during,
         # Statuses of PROBE requested with its validators from before each edit.
         "revalidated_after_edit": revalidated,
+        # Edits after which some server asked right after it showed a stale or wrong
+        # state, and the checks per server.
+        "stale_edits_on_any_server": sum(
+            1
+            for made in edits
+            if made["check"]
+            or revalidation_problems(made)
+            or any(answer not in ([], DOWN) for answer in made.get("on_app_servers", {}).values())
+        ),
+        "right_after_edit": right_after_edit(log),
         "editor_error": log["error"],
         "write_ms_p50": write_ms[len(write_ms) // 2],
         "write_ms_max": write_ms[-1],
