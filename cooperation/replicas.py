@@ -104,6 +104,20 @@ def serve(request, version, get_response):
         response = get_response(request)
     finally:
         _replica.reset(token)
+    if response.status_code >= 500 and connections[alias].errors_occurred:
+        # The replica failed while the page was read from it (stopped, restarted, its
+        # connection cut): the page is read again from the primary, as it would have been
+        # had the replica been found down first, and the replica is left alone meanwhile.
+        # A page only reads, so reading it twice changes nothing.
+        logger.warning(
+            "Read replica %s failed during %s; read again from the primary, which serves for %s s.",
+            alias,
+            request.path,
+            settings.REPLICA_RETRY_SECONDS,
+        )
+        connections[alias].close()
+        _mark_down(alias)
+        return get_response(request)
     if response.streaming and not response.is_async:
         # A streamed body (an export) is read after this returns: each of its chunks is
         # read from the same replica, and the choice undone between them.

@@ -502,3 +502,42 @@ def test_an_unreachable_replica_leaves_the_others_serving(
         assert read_only_the_version(reads, "default")
         assert reads.count("replica_2") > 1
     assert replicas.down() == {"replica_1"}
+
+
+def test_a_replica_that_fails_during_a_page_leaves_the_page_to_the_primary(
+    world, use_replicas, caplog
+):
+    """A replica stopped while a page is read from it: the visitor gets the page, read
+    again from the primary, not a 500; the replica is left alone for its retry time."""
+    from django.test import Client
+
+    use_replicas(mirror_of_the_test_database())
+
+    def cut_off(execute, sql, params, many, context):
+        # The version read succeeds (the replica was up when chosen); every read after it
+        # fails as a stopped server's would.
+        if "cooperation_registry_version" in sql:
+            return execute(sql, params, many, context)
+        return execute(
+            "SELECT * FROM a_table_the_stopped_replica_cannot_answer", None, False, context
+        )
+
+    # A test client re-raises a view's exception even when the page was answered; a server
+    # sends what the middleware returned.
+    visitor = Client(raise_request_exception=False)
+    with (
+        connections["replica_1"].execute_wrapper(cut_off),
+        caplog.at_level(logging.WARNING, logger=REPLICA_LOG),
+        Reads() as reads,
+    ):
+        response = visitor.get("/events/published-visit/")
+        following = visitor.get("/events/")
+    assert response.status_code == following.status_code == 200
+    assert "Published working visit" in response.content.decode()
+    assert reads.count("default") > 4  # both pages read from the primary
+    assert replicas.down() == {"replica_1"}
+    warnings = [r.getMessage() for r in caplog.records if r.name == REPLICA_LOG]
+    assert warnings == [
+        "Read replica replica_1 failed during /events/published-visit/; read again from "
+        "the primary, which serves for 5 s."
+    ]
