@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import RESULTS, ensure_wrk, wrk  # noqa: E402
+from bench.run import RESULTS, edit_load_wrk, editor_ready, ensure_wrk, wrk  # noqa: E402
 from deploy.cluster import Cluster  # noqa: E402
 
 PYTHON = sys.executable
@@ -130,22 +130,8 @@ def load_with_failures(cluster, seconds):
         )
         load = None
         try:
-            for line in editing.stdout:
-                if line.strip() == "ready":
-                    break
-                said.write(line)
-            else:
-                raise RuntimeError("the editor did not start")
-            drain = threading.Thread(target=said.writelines, args=(editing.stdout,))
-            drain.start()
-            connections = 4
-            load = subprocess.Popen(
-                ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s"]
-                + ["--timeout", "5s", "-s", "bench/editload.lua", cluster.url, "--", str(targets)],
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
+            drain = editor_ready(editing, said)
+            load = edit_load_wrk(cluster.url, targets, seconds, connections=4)
             started, started_at = time.monotonic(), time.time()
             prober.start()
             editing.stdin.write(f"{time.time() + seconds - 1}\n")

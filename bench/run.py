@@ -396,6 +396,33 @@ def load_test(name, event_slug):
     return results
 
 
+def editor_ready(editing, said):
+    """Wait for bench/editor.py's "ready". Django's log shares the editor's stdout: what
+    comes before it goes to `said`, and a thread keeps draining the pipe there afterwards,
+    so that it never fills and blocks. Returns that thread."""
+    for line in editing.stdout:
+        if line.strip() == "ready":
+            break
+        said.write(line)
+    else:
+        raise RuntimeError("the editor did not start")
+    drain = threading.Thread(target=said.writelines, args=(editing.stdout,))
+    drain.start()
+    return drain
+
+
+def edit_load_wrk(base, targets, seconds, connections):
+    """wrk running bench/editload.lua over the addresses in `targets` against `base`; each
+    thread one connection, since the script matches responses to requests."""
+    return subprocess.Popen(
+        ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s"]
+        + ["--timeout", "5s", "-s", "bench/editload.lua", base, "--", str(targets)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
 def edit_load(template):
     """The load test under edits: gunicorn (2 workers, page cache on) answers a bounded
     `wrk` load of public pages while bench/editor.py, a process of its own, edits and
@@ -437,24 +464,8 @@ def edit_load(template):
                     stdout=subprocess.PIPE,
                     text=True,
                 )
-                # Django's log shares the editor's stdout: read to its "ready", then keep
-                # draining the pipe to the log file, so that it never fills and blocks.
-                for line in editing.stdout:
-                    if line.strip() == "ready":
-                        break
-                    said.write(line)
-                else:
-                    raise RuntimeError("the editor did not start")
-                drain = threading.Thread(target=said.writelines, args=(editing.stdout,))
-                drain.start()
-                # Each thread one connection: editload.lua matches responses to requests.
-                load = subprocess.Popen(
-                    ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s"]
-                    + ["--timeout", "5s", "-s", "bench/editload.lua", base, "--", str(targets)],
-                    cwd=ROOT,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                )
+                drain = editor_ready(editing, said)
+                load = edit_load_wrk(base, targets, seconds, connections)
                 # The editor stops a second before the load does: every edit is under load.
                 editing.stdin.write(f"{time.time() + seconds - 1}\n")
                 editing.stdin.close()
