@@ -12,9 +12,9 @@ except under CI=true, where it is a failure.
 """
 
 import datetime as dt
+import functools
 import io
 import json
-import os
 import re
 import subprocess
 import uuid
@@ -34,6 +34,7 @@ from django.db.migrations.loader import MigrationLoader
 from cooperation import backups, roles
 from cooperation.models import Delegation, EventTerm, EventTermCount, Organization, Status, Topic
 from cooperation.records import derived
+from tests import required
 from tests.browser.pages import EVENT_URL, PAGES
 
 VISIT = "russian-prosecutors-working-visit-baku-2023"
@@ -386,10 +387,7 @@ def test_restore_with_counts_unlike_the_manifests_is_rolled_back(tmp_path):
 # --- The pg_dump copy ---------------------------------------------------------------------
 
 
-def skip_or_fail(reason):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true needs the pg_dump backup test: {reason}", pytrace=False)
-    pytest.skip(reason)
+skip_or_fail = functools.partial(required.skip_or_fail, "the pg_dump backup test")
 
 
 def table_rows(database, models):

@@ -11,6 +11,7 @@ stopping tests come last, in that order.
 It runs once per `make test`, in the SQLite run: the cluster brings its own PostgreSQL.
 """
 
+import functools
 import http.client
 import json
 import os
@@ -26,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from deploy.cluster import ADMIN, DEPLOY, Cluster, free_port, missing_parts, nginx_binary
+from tests import required
 from tests.cluster_client import Visitor
 
 BAKU = "russian-prosecutors-working-visit-baku-2023"
@@ -33,10 +35,7 @@ BAKU = "russian-prosecutors-working-visit-baku-2023"
 ROUNDS = 6
 
 
-def skip_or_fail(reason):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true needs the cluster tests: {reason}", pytrace=False)
-    pytest.skip(reason)
+skip_or_fail = functools.partial(required.skip_or_fail, "the cluster tests")
 
 
 @pytest.fixture(scope="module")

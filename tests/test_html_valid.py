@@ -9,8 +9,8 @@ vnu.jar comes from `npm ci` (package.json); it needs `java`. Where either is mis
 tests are skipped, except under CI=true, where a missing checker is a failure.
 """
 
+import functools
 import json
-import os
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -23,16 +23,14 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
+from tests import required
 from tests.browser.admin_pages import ADMIN_PAGE_NAMES, add_occasion, admin_pages
 from tests.browser.pages import PAGES
 
 VNU_JAR = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
-def skip_or_fail(reason):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true needs the HTML checker: {reason}", pytrace=False)
-    pytest.skip(reason)
+skip_or_fail = functools.partial(required.skip_or_fail, "the HTML checker")
 
 
 def render_pages(directory):

@@ -7,8 +7,8 @@ system Redis may be running). Two app servers are two test clients, each with it
 object and so its own connections to Redis, as two processes would have.
 """
 
+import functools
 import logging
-import os
 import shutil
 import signal
 import socket
@@ -25,6 +25,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cooperation import records
+from tests import required
 
 BACKEND = "cooperation.redis_cache.RedisPageCache"
 LOGGER = "cooperation.redis_cache"
@@ -38,10 +39,7 @@ PAGES = [
 ]
 
 
-def skip_or_fail(reason):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true needs the Redis tests: {reason}", pytrace=False)
-    pytest.skip(reason)
+skip_or_fail = functools.partial(required.skip_or_fail, "the Redis tests")
 
 
 def free_port():

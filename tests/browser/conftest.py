@@ -12,6 +12,7 @@ a failure.
 """
 
 import datetime as dt
+import functools
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ from django.core.management import call_command
 from cooperation import roles
 from cooperation.models import Delegation, Organization, Place, Status, Topic, Workshop
 from cooperation.records import derived
+from tests import required
 
 # Playwright's sync API runs an asyncio event loop in this thread, so Django's guard against
 # blocking database calls from async code would refuse every ORM call a test (or a fixture's
@@ -45,10 +47,7 @@ PHONE = {"width": 360, "height": 740}
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
-def skip_or_fail(reason):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true needs the browser tests: {reason}", pytrace=False)
-    pytest.skip(reason)
+skip_or_fail = functools.partial(required.skip_or_fail, "the browser tests")
 
 
 @pytest.fixture(scope="session")
