@@ -420,14 +420,28 @@ def test_the_index_follows_the_records_as_they_change(client, make_event, small_
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
 def test_postgresql_walks_the_visits_sections_through_their_index(db, make_event):
-    make_event()
+    event = make_event()
+    # An archive mostly of drafts, which the index leaves out, measured afresh: the planner
+    # then chooses the index on its own. (On statistics of a table of one or two rows, as
+    # earlier tests may leave them, every index costs it the same and its pick is a toss.)
+    Delegation.objects.bulk_create(
+        Delegation(
+            **{
+                field.attname: getattr(event, field.attname)
+                for field in Delegation._meta.concrete_fields
+                if not field.primary_key
+            }
+            | {"slug": f"draft-{n}", "status": Status.DRAFT, "published_at": None}
+        )
+        for n in range(2000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Delegation._meta.db_table}")
     with CaptureQueriesContext(connection) as queries:
         sitemaps.visit_sections()
     (sql,) = [query["sql"] for query in queries.captured_queries if "RECURSIVE" in query["sql"]]
     with connection.cursor() as cursor:
-        # Few rows would be read whole anyway: ask whether the index can serve at all.
         # Run (ANALYZE) and VERBOSE, the plan shows the subquery of the recursive step too.
-        cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN (ANALYZE, VERBOSE) {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     # The first section, each next one, and each one's latest change.
