@@ -63,6 +63,14 @@ class Counts:
     def top(self, limit):
         return self.ranked[:limit]
 
+    def derived(self, reading):
+        """reading(values), worked out once for these counts: the whole archive's are kept
+        per registry version (whole_archive), and what a picture reads of them with them."""
+        readings = self.__dict__.setdefault("_readings", {})
+        if reading not in readings:
+            readings[reading] = reading(self.values)
+        return readings[reading]
+
 
 @dataclass(frozen=True)
 class Results:

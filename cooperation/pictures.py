@@ -244,9 +244,22 @@ def split_direction(key):
     return sender, host
 
 
-def matrix(counts, exact=True, name=str, top=MATRIX_TOP):
-    """Rows of the sending countries, columns of the host countries, from counts keyed
-    "RU>AZ"; `name(code)` names a country."""
+@dataclass(frozen=True)
+class Directions:
+    """Counts keyed "RU>AZ" read as pairs, apart from any language: what a matrix of them
+    needs whatever the page. Worked out once per set of counts (facets.Counts.derived), so
+    the whole archive's thousands of pairs are read once per registry version, not on every
+    list page."""
+
+    by_pair: dict  # (sender, host) -> count
+    listed: list  # the MATRIX_TABLE_ROWS largest (count, sender, host), largest first
+    more_pairs: int  # the pairs the table leaves out
+    rows: list  # the MATRIX_TOP sending countries with the most visits
+    columns: list  # the MATRIX_TOP host countries with the most visits
+
+
+def directions(counts):
+    """Directions of `counts`, {"RU>AZ": count}."""
     found = []  # (count, sender, host): tuples, since a large archive has thousands of pairs
     senders, hosts = {}, {}
     for key, count in counts.items():
@@ -256,11 +269,24 @@ def matrix(counts, exact=True, name=str, top=MATRIX_TOP):
         found.append((int(count), sender, host))
         senders[sender] = senders.get(sender, 0) + count
         hosts[host] = hosts.get(host, 0) + count
-    by_pair = {(sender, host): count for count, sender, host in found}
     # Only the pairs the table lists are put in order: thousands of pairs at a large archive.
     listed = heapq.nsmallest(
         MATRIX_TABLE_ROWS, found, key=lambda pair: (-pair[0], pair[1], pair[2])
     )
+    return Directions(
+        by_pair={(sender, host): count for count, sender, host in found},
+        listed=listed,
+        more_pairs=max(len(found) - MATRIX_TABLE_ROWS, 0),
+        rows=ranked(senders, MATRIX_TOP),
+        columns=ranked(hosts, MATRIX_TOP),
+    )
+
+
+def matrix(read, exact=True, name=str):
+    """Rows of the sending countries, columns of the host countries, from `read`
+    (Directions, or counts keyed "RU>AZ"); `name(code)` names a country."""
+    read = read if isinstance(read, Directions) else directions(read)
+    by_pair = read.by_pair
     pairs = [
         Cell(
             sender=sender,
@@ -269,14 +295,14 @@ def matrix(counts, exact=True, name=str, top=MATRIX_TOP):
             sender_name=str(name(sender)),
             host_name=str(name(host)),
         )
-        for count, sender, host in listed
+        for count, sender, host in read.listed
     ]
-    rows, columns = ranked(senders, top), ranked(hosts, top)
+    rows, columns = read.rows, read.columns
     shape = Matrix(senders=[], hosts=[], cells=[], pairs=pairs, exact=exact)
     # The column labels slant up at 45°: room above the cells for the longest of them.
     longest = max((len(short(name(code))) for code in columns), default=0)
     shape.top = min(round(16 + LETTER_WIDTH * longest * 0.71), MATRIX_COLUMN_LABELS)
-    shape.more_pairs = max(len(found) - MATRIX_TABLE_ROWS, 0)
+    shape.more_pairs = read.more_pairs
     shape.senders = [
         (code, short(name(code)), shape.top + index * MATRIX_CELL)
         for index, code in enumerate(rows)

@@ -238,3 +238,28 @@ def test_country_pages_are_in_the_sitemap(pages):
     assert "/countries/</loc>" in pages[0]["/sitemap-pages.xml"][1]
     text = pages[0]["/sitemap-countries.xml"][1]
     assert "/countries/az/</loc>" in text and "/countries/us/</loc>" not in text
+
+
+@pytest.mark.django_db
+def test_the_archives_pairs_are_read_once_per_registry_version(make_event, monkeypatch, settings):
+    """The unfiltered list's matrix reads the whole archive's thousands of pairs once per
+    version of the registry, not on every page, and still shows a change at once."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # each page rendered, not served from the cache
+    readings = []
+    reading = pictures.directions
+
+    def counted(counts):
+        readings.append(dict(counts))
+        return reading(counts)
+
+    monkeypatch.setattr(pictures, "directions", counted)
+    cell = re.compile(r"<title>Russia → Azerbaijan: (\d+)")
+    make_event()
+    cache.clear()
+    client = Client()
+    first, second = (client.get("/events/").content.decode() for _ in range(2))
+    assert cell.findall(first)[:1] == cell.findall(second)[:1] == ["1"]
+    assert readings == [{"RU>AZ": 1}]
+    make_event()
+    assert cell.findall(client.get("/events/").content.decode())[:1] == ["2"]
+    assert readings == [{"RU>AZ": 1}, {"RU>AZ": 2}]

@@ -136,7 +136,7 @@ def timeline_of(name, record):
 def who_visits_whom(results, query, country=None, counts=None):
     """The matrix; with `country` (a code), also the countries it visits and that visit it."""
     counts = counts["direction"] if counts else facets.count(results, "direction")
-    picture = pictures.matrix(counts.values, counts.exact, name=country_name)
+    picture = pictures.matrix(counts.derived(pictures.directions), counts.exact, name=country_name)
     links = ListLinks(query)
     for cell in [*picture.cells, *picture.pairs]:
         cell.shown = pictures.shown_count(cell.count, counts.exact)
@@ -145,7 +145,7 @@ def who_visits_whom(results, query, country=None, counts=None):
     context = {"picture": picture, "country": country}
     if country:
         context["visits"], context["visited_by"] = [], []
-        for key, count in sorted(counts.values.items(), key=lambda item: (-item[1], item[0])):
+        for key, count in counts.ranked:
             sender, host = pictures.split_direction(key)
             if sender == host or country not in (sender, host) or count <= 0:
                 continue
