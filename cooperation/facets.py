@@ -24,8 +24,8 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import router
-from django.db.models import Count, Max, Q, QuerySet
+from django.db import connections, router
+from django.db.models import Count, F, Lookup, Max, Q, QuerySet
 from django.db.models.functions import Mod
 
 from . import eventindex, registry_version
@@ -190,7 +190,7 @@ def _count_many(results, kinds, total):
         scale = total / len(chosen)
     rows = (
         EventTerm.objects.using(results.using)
-        .filter(delegation_id__in=chosen)
+        .filter(among("delegation_id", chosen, results.using))
         .filter(_any_prefix(prefixes))
         .values_list("term")
         .annotate(count=Count("*"))
@@ -222,8 +222,29 @@ def _sample(ids, step, highest):
     hundred; asked for the multiples as keys, it reads those few."""
     column = "delegation_id" if ids.model is EventTerm else "pk"
     if highest // step <= PROBE_LIMIT:
-        return ids.filter(**{f"{column}__in": range(step, highest + 1, step)})
+        return ids.filter(among(column, range(step, highest + 1, step), ids.db))
     return ids.alias(sample_slot=Mod(column, step)).filter(sample_slot=0)
+
+
+class _AnyOf(Lookup):
+    """`column = ANY(%s)`, the keys one array parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, self.rhs]
+
+
+def among(column, keys, using):
+    """A condition: `column` is one of `keys` (integers). On PostgreSQL one array parameter
+    rather than `IN` with a placeholder per key: psycopg reads a query for its placeholders
+    on every execution, and a facet's few thousand keys cost a page at a million visits
+    15-30 ms of it."""
+    if connections[using].vendor == "postgresql":
+        return _AnyOf(F(column), [int(key) for key in keys])
+    return Q(**{f"{column}__in": keys})
 
 
 def _highest_id(using):
