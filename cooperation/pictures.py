@@ -283,9 +283,8 @@ def directions(counts):
 
 
 def matrix(read, exact=True, name=str):
-    """Rows of the sending countries, columns of the host countries, from `read`
-    (Directions, or counts keyed "RU>AZ"); `name(code)` names a country."""
-    read = read if isinstance(read, Directions) else directions(read)
+    """Rows of the sending countries, columns of the host countries, from `read`, the
+    Directions of the counts; `name(code)` names a country."""
     by_pair = read.by_pair
     pairs = [
         Cell(

@@ -52,7 +52,7 @@ def test_an_estimate_is_labelled_about(count, exact, shown):
 
 def test_matrix_draws_the_top_countries_and_lists_every_pair():
     counts = {f"C{n}>AZ": n for n in range(1, 12)} | {"RU>BY": 50, "AZ>RU": 30}
-    shape = pictures.matrix(counts, name=lambda code: code)
+    shape = pictures.matrix(pictures.directions(counts), name=lambda code: code)
     assert [code for code, _, _ in shape.senders][:2] == ["RU", "AZ"]
     assert len(shape.senders) == pictures.MATRIX_TOP
     assert len(shape.pairs) == len(counts)
