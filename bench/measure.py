@@ -55,10 +55,11 @@ ANSWERS = answer_channel() if __name__ == "__main__" else None
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django  # noqa: E402
+# Started as the app server starts (config/wsgi.py): Django set up, the heap settled
+# (config/heap.py), so that the figures include what a served page pays, and no more.
+import config.wsgi  # noqa: E402, F401
 
-django.setup()
-
+# isort: split
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
