@@ -138,3 +138,22 @@ def test_no_count_reads_the_whole_archive(admin_client, archive, monkeypatch):
     assert all("LIMIT" in sql.upper() for sql in counts), counts
     label = re.search(r"(more than|about) [\d,]+ delegations", response.content.decode())
     assert label, "a count past the cap is labelled as a bound or an estimate"
+
+
+def test_each_row_has_the_selection_box_django_would_render(admin_client, make_event):
+    # The changelist writes its selection boxes directly (cooperation/admin.py,
+    # RecordAdmin.action_checkbox): the same input, name, value and label as Django's
+    # form widget, escaped alike, and the "Select all" action still finds them.
+    from django.contrib.admin import ModelAdmin, site
+
+    from cooperation.models import Delegation
+
+    event = make_event(title='Talks on "R&D" <and> extradition')
+    response = admin_client.get(CHANGELIST)
+    assert response.status_code == 200
+    model_admin = site._registry[Delegation]
+    django_box = ModelAdmin.action_checkbox(model_admin, event)
+    assert model_admin.action_checkbox(event) == django_box
+    assert django_box in response.content.decode()
+    assert f'value="{event.pk}" class="action-select"' in django_box
+    assert "&lt;and&gt;" in django_box
