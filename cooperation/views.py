@@ -459,7 +459,6 @@ def event_detail(request, slug):
     event = get_object_or_404(
         visible_to(request, Delegation)
         .with_listing()
-        .annotate(modified_at=citing.modified_at(Delegation))
         .select_related(
             "sending_organization__parent", "host_organization__parent", "occasion__series"
         )
@@ -509,6 +508,8 @@ def event_detail(request, slug):
         if participant.person_id
     ]
     prefetch_related_objects(people, "other_names")
+    # The cite block's "last modified", from the parts in hand rather than in the query.
+    event.modified_at = citing.latest_change(event)
     activities = event.activities()
     # Instruments signed during the visit (prefetched with their topics), published ones only;
     # those signed at a meeting are named with it too.
@@ -575,10 +576,7 @@ def program_list(request):
 def program_detail(request, slug):
     program = get_object_or_404(
         visible_to(request, CooperationProgram)
-        .annotate(
-            event_count=published_event_count(OuterRef("pk")),
-            modified_at=citing.modified_at(CooperationProgram),
-        )
+        .annotate(event_count=published_event_count(OuterRef("pk")))
         .select_related("signed_at", "signing__delegation", "signing__meeting")
         .prefetch_related(
             Prefetch("parties", queryset=Organization.objects.order_by(order_by_shown("name"))),
@@ -604,6 +602,8 @@ def program_detail(request, slug):
         .order_by("-start_date", "-id")
     )
     signing = getattr(program, "signing", None)
+    # The cite block's "last modified", from the parts in hand rather than in the query.
+    program.modified_at = citing.latest_change(program)
     response = render(
         request,
         "cooperation/program_detail.html",

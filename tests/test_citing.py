@@ -11,8 +11,25 @@ import rispy
 from bibtexparser.middlewares import LatexDecodingMiddleware
 from django.utils import timezone
 
-from cooperation import caching, registry_version
-from cooperation.models import CooperationProgram, Delegation, DelegationCitation, Meeting
+from cooperation import caching, citing, registry_version
+from cooperation.models import (
+    CooperationProgram,
+    Delegation,
+    DelegationCitation,
+    DelegationMember,
+    Meeting,
+    MeetingCitation,
+    MeetingParticipant,
+    Person,
+    ProgramCitation,
+    ProgramSignatory,
+    Signing,
+    SiteVisit,
+    SiteVisitCitation,
+    Source,
+    Workshop,
+    WorkshopCitation,
+)
 
 DOWNLOADS = {
     "bib": "application/x-bibtex; charset=utf-8",
@@ -98,6 +115,67 @@ def test_downloads_carry_title_url_dates_and_language(client, world):
     assert f'accessed <time datetime="{today.isoformat()}">' in page
     for fmt in DOWNLOADS:
         assert f'href="/events/published-visit/cite.{fmt}"' in page
+
+
+def test_the_page_and_the_downloads_agree_whichever_part_changed_last(client, world):
+    # The event page takes "last modified" from the parts it has prefetched
+    # (citing.latest_change); the downloads from the query's annotation (modified_at).
+    # One part of every kind citing.PARTS names; each in turn is made the latest change.
+    visit = world.published
+    source = visit.delegationcitation_set.get().source
+    guest = Person.objects.create(name="Guest", slug="guest")
+    meeting = Meeting.objects.create(delegation=visit, slug="talks", title="Talks")
+    workshop = Workshop.objects.create(delegation=visit, slug="w", title="Workshop")
+    site_visit = SiteVisit.objects.create(
+        delegation=visit, slug="s", title="Site visit", place=world.baku
+    )
+    memorandum = CooperationProgram.objects.create(
+        kind=CooperationProgram.Kind.MEMORANDUM, title="MoU", slug="mou"
+    )
+    parts = [
+        DelegationMember.objects.create(delegation=visit, person=guest),
+        visit.delegationcitation_set.get(),
+        meeting,
+        workshop,
+        site_visit,
+        Signing.objects.create(instrument=memorandum, delegation=visit, meeting=meeting),
+        MeetingParticipant.objects.create(meeting=meeting, person=guest, side="visiting"),
+        MeetingCitation.objects.create(activity=meeting, source=source),
+        WorkshopCitation.objects.create(activity=workshop, source=source),
+        SiteVisitCitation.objects.create(activity=site_visit, source=source),
+    ]
+    assert_the_latest_part_wins(client, "/events/published-visit/", visit, parts)
+
+
+def test_an_instruments_page_and_downloads_agree_whichever_part_changed_last(client, world):
+    program = world.program
+    source = Source.objects.create(title="Treaty text", url="https://example.org/treaty")
+    parts = [
+        ProgramSignatory.objects.create(
+            program=program,
+            person=Person.objects.create(name="Signer", slug="signer"),
+            organization=world.russia,
+            title="Prosecutor",
+        ),
+        ProgramCitation.objects.create(program=program, source=source),
+    ]
+    assert_the_latest_part_wins(client, "/programs/program-2021-2023/", program, parts)
+
+
+def assert_the_latest_part_wins(client, url, record, parts):
+    """Each of `parts`, made in turn the latest change of `record`, is the date that `url`
+    and its three downloads give as last modified."""
+    assert {type(part) for part in parts} == {part for part, _ in citing.PARTS[type(record)]}
+    for part in [record, *parts]:
+        stamp(type(part), part.pk, dt.date(2020, 1, 1))
+    for n, part in enumerate(parts, start=1):
+        day = dt.date(2021, 1, n)
+        stamp(type(part), part.pk, day)
+        registry_version.bump()
+        page = client.get(url).text
+        assert f'Last modified <time datetime="{day.isoformat()}">' in page, type(part)
+        for fmt, fields in parsed(client, url).items():
+            assert fields[2] == day, (type(part), fmt)
 
 
 def test_instrument_has_the_same_cite_block_and_downloads(client, world):
