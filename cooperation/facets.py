@@ -66,10 +66,24 @@ class Counts:
     def derived(self, reading):
         """reading(values), worked out once for these counts: the whole archive's are kept
         per registry version (whole_archive), and what a picture reads of them with them."""
+        return self.kept(reading, lambda: reading(self.values))
+
+    def kept(self, key, make, limit=None):
+        """make(), worked out once for these counts under `key` and kept with them (for the
+        whole archive's, until the registry changes). With `limit`, at most that many
+        things are kept this way under keys of the same kind (key[0]): past it, make() is
+        called each time, so keys read from a request cannot grow the memory without end."""
         readings = self.__dict__.setdefault("_readings", {})
-        if reading not in readings:
-            readings[reading] = reading(self.values)
-        return readings[reading]
+        if key in readings:
+            return readings[key]
+        made = make()
+        kind = key[0] if isinstance(key, tuple) else key
+        if (
+            limit is None
+            or sum(1 for k in readings if isinstance(k, tuple) and k[0] == kind) < limit
+        ):
+            readings[key] = made
+        return made
 
 
 @dataclass(frozen=True)

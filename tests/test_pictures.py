@@ -12,6 +12,7 @@ from django.db import transaction
 from django.test import Client
 
 from cooperation import pictures
+from cooperation.templatetags import pictures as picture_tags
 
 # --- Geometry, from plain counts ---------------------------------------------------------
 
@@ -263,3 +264,59 @@ def test_the_archives_pairs_are_read_once_per_registry_version(make_event, monke
     make_event()
     assert cell.findall(client.get("/events/").content.decode())[:1] == ["2"]
     assert readings == [{"RU>AZ": 1}, {"RU>AZ": 2}]
+
+
+@pytest.mark.django_db
+def test_the_archives_pictures_are_drawn_once_per_version_language_and_filters(
+    make_event, monkeypatch, settings
+):
+    """The unfiltered list's three pictures are the same on every page of it: drawn once
+    per version of the registry, language and kept filters (a sort order), and drawn
+    again at once after a change."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # each page rendered, not served from the cache
+    drawn = []
+    draw = picture_tags.render_to_string
+
+    def counted(name, context):
+        drawn.append(context["query"].urlencode())
+        return draw(name, context)
+
+    monkeypatch.setattr(picture_tags, "render_to_string", counted)
+    block = re.compile(r'<div class="pictures">.*?</div>\n', re.S)
+    cell = re.compile(r"<title>Russia → Azerbaijan: (\d+)")
+    make_event()
+    cache.clear()
+    client = Client()
+
+    def pictures_of(url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return block.search(response.content.decode())[0]
+
+    first = pictures_of("/events/")
+    assert pictures_of("/events/?page=1") == pictures_of("/events/") == first
+    assert cell.findall(first)[:1] == ["1"]
+    by_title = pictures_of("/events/?sort=title")
+    assert "sort=title" in by_title and "sort=title" not in first
+    in_azerbaijani = pictures_of("/az/events/")
+    assert in_azerbaijani != first and "Azərbaycan" in in_azerbaijani
+    assert len(drawn) == 3
+    for url in ("/events/", "/events/?sort=title", "/az/events/"):
+        pictures_of(url)
+    assert len(drawn) == 3
+    # A filtered list's pictures are its own, drawn for it.
+    assert pictures_of("/events/?year=2023") != first
+    assert len(drawn) == 4
+
+    make_event()
+    assert cell.findall(pictures_of("/events/"))[:1] == ["2"]
+    assert len(drawn) == 5
+
+    # Kept filters come from the address: past KEPT_DRAWINGS ways of drawing them, the
+    # pictures are drawn for each request rather than kept.
+    for n in range(picture_tags.KEPT_DRAWINGS + 2):
+        assert f"x{n}=1" in pictures_of(f"/events/?x{n}=1")
+    before = len(drawn)
+    last = f"/events/?x{picture_tags.KEPT_DRAWINGS + 1}=1"
+    assert pictures_of(last) == pictures_of(last)
+    assert len(drawn) == before + 2

@@ -13,6 +13,7 @@ import functools
 from django import template
 from django.db.models import F, Q
 from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 from django_countries import countries
@@ -222,6 +223,32 @@ def visit_map(results, query, counts=None):
     for dot in picture.dots:
         dot.country_name = country_name(dot.country)
     return {"picture": picture, "country_rows": country_rows}
+
+
+# How many ways of drawing the whole archive's pictures (languages times kept filters such
+# as a sort order) are kept per registry version (list_pictures).
+KEPT_DRAWINGS = 16
+
+
+@register.simple_tag
+def list_pictures(results, query):
+    """The event list's three pictures (includes/pictures/event_list.html). Over the whole
+    archive they are the same on every page of the list, in every order, until the registry
+    changes: drawn once per registry version, language and kept filters, and kept with the
+    whole archive's counts (facets.Counts.kept); at a million visits drawing them took
+    17 ms of the list's 53."""
+    counts = picture_counts(results, query)
+
+    def draw():
+        return render_to_string(
+            "includes/pictures/event_list.html",
+            {"results": results, "query": query, "counts": counts},
+        )
+
+    if not results.whole_archive:
+        return draw()
+    key = ("list_pictures", current(), ListLinks(query).encoded)
+    return counts["direction"].kept(key, draw, limit=KEPT_DRAWINGS)
 
 
 @register.simple_tag
