@@ -1,6 +1,7 @@
 """The /events/ filters (docs/architecture.md): combinable, shareable, strict about bad input."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -230,3 +231,32 @@ def test_pages_never_repeat_or_skip_rows_with_equal_dates(client, world, make_ev
         for page in (1, 2, 3):
             seen += listed(client.get("/events/", {"sort": sort, "year": "2020", "page": page}))
         assert sorted(seen) == sorted(f"same-day-{n}" for n in range(7))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?q=%22%3Cb%3E%26amp%3B%27&date_from=2024-01-02&date_to=2024-12-31&year=2023"
+        "&organization=az-pgo&country=AZ&visit_type=working&sort=title",
+    ],
+)
+def test_the_filter_forms_inputs_are_those_djangos_templates_write(
+    client, world, monkeypatch, settings, query
+):
+    # The form's inputs are written directly (filters.WrittenInput); drawn by Django's
+    # own widget templates instead, the form is the same to the byte.
+    from django import forms
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # each page rendered, not served from the cache
+    from cooperation import filters
+
+    form = re.compile(r'<form method="get".*?</form>', re.S)
+    written = form.search(client.get(f"/events/{query}").content.decode())[0]
+    monkeypatch.setattr(filters.WrittenInput, "render", forms.Widget.render)
+    templated = form.search(client.get(f"/events/{query}").content.decode())[0]
+    assert written == templated
+    assert written.count("<input ") >= 13
+    if query:
+        assert 'value="&quot;&lt;b&gt;&amp;amp;&#x27;"' in written
+        assert 'value="2024-01-02"' in written and 'value="2023"' in written
