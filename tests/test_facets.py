@@ -195,3 +195,23 @@ def test_a_range_of_dates_samples_the_visits_the_index_holds(archive):
     from_index = set(facets._sample(results.visit_ids(), step, highest))
     assert from_visits == from_index
     assert len(from_visits) > 100
+
+
+def test_a_total_known_to_be_large_spares_reading_the_first_results(archive, monkeypatch):
+    # The list passes its count; past EXACT_LIMIT the sample is read straight away, with
+    # the same counts as when the first EXACT_LIMIT + 1 results are read to find out.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(facets, "EXACT_LIMIT", 10)
+    monkeypatch.setattr(facets, "SAMPLE", 20)
+    results = facets.involving("country", "AZ")
+    total = results.visit_ids().count()
+    assert total > 10
+    with CaptureQueriesContext(connection) as unknown:
+        found = facets.count_many(facets.involving("country", "AZ"), ["year", "direction"])
+    with CaptureQueriesContext(connection) as known:
+        told = facets.count_many(facets.involving("country", "AZ"), ["year", "direction"], total)
+    assert told == found and not told["year"].exact
+    # Neither the first results nor their number are read again.
+    assert len(known) == len(unknown) - 2
