@@ -10,9 +10,10 @@ rows of those visits:
 - the whole archive: the index keeps each term's count (`EventTermCount`), read as it is;
 - up to EXACT_LIMIT visits: every row of every visit, grouped by term (one query for all the
   facets of a page);
-- more: the rows of a sample spread evenly over the results (the visits whose id falls on
-  every n-th number, whatever the order of the list), scaled to the whole and marked as an
-  estimate, rounded as pagination rounds its estimates.
+- more: the rows of a sample spread evenly over the results (the visits whose sample slot,
+  a number the event index derives from the id, is below a bound: whatever the order of the
+  list), scaled to the whole and marked as an estimate, rounded as pagination rounds its
+  estimates.
 
 The values are what the index stores after the prefix: a record's id as text, a country
 code, a visit type, "2023" for a year, "2023-12" for a month, "RU>AZ" for a direction (the
@@ -25,8 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connections, router
-from django.db.models import Count, F, Lookup, Max, Q, QuerySet
-from django.db.models.functions import Mod
+from django.db.models import Count, F, Func, IntegerField, Lookup, Max, Q, QuerySet
 
 from . import eventindex, registry_version
 from .models import Delegation, EventTerm, EventTermCount
@@ -40,10 +40,12 @@ KIND_OF = {prefix: kind for kind, prefix in PREFIXES.items()}
 EXACT_LIMIT = 2_000
 # Past it, about this many visits are read and the counts scaled.
 SAMPLE = 600
-# The sample is the results whose id is a multiple of a step. While there are at most this
-# many multiples up to the highest id, they are looked up as keys (a probe each, of the
-# primary key or the index); past it the results are few beside the archive, and are
-# scanned for them.
+# The sample is the results whose slot (eventindex.SLOT) is below a bound. Read from the
+# event index, it is a range of the index on (term, slot). Results the index cannot answer
+# (a full-text search) are the visits themselves: while there are at most this many ids up
+# to the highest with a slot below the bound, they are looked up as keys (a probe each of
+# the primary key); past it the results are few beside the archive, and are scanned for
+# their slots.
 PROBE_LIMIT = 5_000
 
 
@@ -129,20 +131,6 @@ class Results:
             rows = rows.filter(start_date__lte=self.date_to)
         return rows.values_list("delegation_id", flat=True)
 
-    def sampled_ids(self):
-        """visit_ids(), as the sample of a large result set reads them (_sample). A range
-        of dates alone is read from the visits' own rows, one primary-key probe per key:
-        through the index each key was a probe per year of the range (at a million visits,
-        visits to the end of 2015 sampled in 37 ms, each of 5,000 keys times 16 years)."""
-        if self.terms or self.ids is not None:
-            return self.visit_ids()
-        visits = Delegation.objects.using(self.using).published()
-        if self.date_from:
-            visits = visits.filter(start_date__gte=self.date_from)
-        if self.date_to:
-            visits = visits.filter(start_date__lte=self.date_to)
-        return visits.values_list("pk", flat=True).order_by()
-
     def within_year(self, year):
         first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
         return Results(
@@ -216,8 +204,7 @@ def _count_many(results, kinds, total):
     scale = 1.0
     if known_large or len(chosen) > EXACT_LIMIT:
         total = total or _total(results, ids)
-        step = max(math.ceil(total / SAMPLE), 1)
-        chosen = list(_sample(results.sampled_ids(), step, _highest_id(results.using)))
+        chosen = list(_sample(ids, _slots_for(total), results.using))
         if not chosen:
             return {kind: Counts(exact=False) for kind in kinds}
         scale = total / len(chosen)
@@ -248,15 +235,45 @@ def _any_prefix(prefixes):
     return condition
 
 
-def _sample(ids, step, highest):
-    """The visits of `ids` whose id is a multiple of `step`: an even spread over the
-    results whatever their order. Asked by modulo alone, a search for a common word read
+class SampleSlot(Func):
+    """A visit's sample slot (eventindex.SLOT) from the column of its id, written as the
+    index on (term, slot) has it so that PostgreSQL reads that index."""
+
+    template = f"((%(expressions)s * {eventindex.SLOT_FACTOR}) %%%% {eventindex.SLOTS})"
+    output_field = IntegerField()
+
+
+def slot_of(visit_id):
+    return visit_id * eventindex.SLOT_FACTOR % eventindex.SLOTS
+
+
+def _slots_for(total):
+    """How many of the lowest slots hold about SAMPLE of `total` results."""
+    return min(max(math.ceil(SAMPLE * eventindex.SLOTS / total), 1), eventindex.SLOTS)
+
+
+def _sample(ids, slots, using):
+    """The results of `ids` whose sample slot is below `slots`: an even spread over them
+    whatever their order. From the event index, a range of its (term, slot) index for the
+    first term. Of the visits themselves (a search), asked by slot alone a common word read
     every one of its matches (half a million at a million visits: 3.5 s) to keep a few
-    hundred; asked for the multiples as keys, it reads those few."""
-    column = "delegation_id" if ids.model is EventTerm else "pk"
-    if highest // step <= PROBE_LIMIT:
-        return ids.filter(among(column, range(step, highest + 1, step), ids.db))
-    return ids.alias(sample_slot=Mod(column, step)).filter(sample_slot=0)
+    hundred; asked for the ids of those slots as keys, it reads those few."""
+    if ids.model is EventTerm:
+        return ids.alias(sample_slot=SampleSlot("delegation_id")).filter(sample_slot__lt=slots)
+    highest = _highest_id(using)
+    # A slot depends on the id modulo SLOTS alone: the ids of the chosen slots are these
+    # remainders in every run of SLOTS numbers.
+    remainders = [r for r in range(eventindex.SLOTS) if slot_of(r) < slots]
+    runs = highest // eventindex.SLOTS + 1
+    if runs * len(remainders) <= PROBE_LIMIT:
+        keys = [
+            start + r
+            for start in range(0, highest + 1, eventindex.SLOTS)
+            for r in remainders
+            if 0 < start + r <= highest
+        ]
+        return ids.filter(among("pk", keys, ids.db))
+    return ids.alias(sample_slot=SampleSlot("pk")).filter(sample_slot__lt=slots)
 
 
 class _AnyOf(Lookup):
