@@ -127,6 +127,41 @@ def test_year_choices_span_the_archive(admin_client, archive):
     assert "start_date__year=2025" not in page
 
 
+def test_a_years_months_span_its_first_visit_to_its_last(admin_client, archive):
+    # 2022 has visits in June and September: the hierarchy offers June to September, from
+    # two index lookups rather than reading the year's every row for its distinct months.
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(CHANGELIST, {"start_date__year": "2022"})
+    page = response.content.decode()
+    months = re.findall(r"start_date__month=(\d+)&amp;start_date__year=2022", page)
+    assert [int(month) for month in months] == [6, 7, 8, 9]
+    assert "June 2022" in page and "September 2022" in page
+    assert 'href="?"' in page and "All dates" in page
+    distinct_visits = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "DISTINCT" in q["sql"].upper() and 'FROM "cooperation_delegation"' in q["sql"]
+    ]
+    assert not distinct_visits
+    # A month offered with no visit in it lists none; one with a visit lists it.
+    assert (
+        listed_titles(
+            admin_client.get(CHANGELIST, {"start_date__year": "2022", "start_date__month": "7"})
+        )
+        == set()
+    )
+    assert listed_titles(
+        admin_client.get(CHANGELIST, {"start_date__year": "2022", "start_date__month": "9"})
+    ) == {"Visit with a site visit"}
+
+
+@pytest.mark.parametrize("year", ["1999", "0", "99999"])
+def test_a_year_without_visits_or_out_of_range_offers_no_months(admin_client, archive, year):
+    response = admin_client.get(CHANGELIST, {"start_date__year": year})
+    assert response.status_code in (200, 302)
+    assert "start_date__month=" not in response.content.decode()
+
+
 def test_no_count_reads_the_whole_archive(admin_client, archive, monkeypatch):
     monkeypatch.setattr(pagination, "COUNT_CAP", 2)
 
