@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from cooperation import pagination
 from cooperation.models import (
@@ -192,6 +193,29 @@ def test_each_row_has_the_selection_box_django_would_render(admin_client, make_e
     assert django_box in response.content.decode()
     assert f'value="{event.pk}" class="action-select"' in django_box
     assert "&lt;and&gt;" in django_box
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"country": "AZ"}, {"q": "visit", "start_date__year": "2022", "o": "2"}],
+)
+def test_each_row_links_with_the_lists_filters_as_djangos_would(admin_client, archive, params):
+    # The rows' links carry the list's filters, worked out once for the page
+    # (cooperation/admin.py, RecordChangeList): the same address Django's own
+    # add_preserved_filters gives each row, so saving a record returns to the same list.
+    from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+
+    response = admin_client.get(CHANGELIST, params)
+    cl = response.context["cl"]
+    preserved = cl.model_admin.get_preserved_filters(response.wsgi_request)
+    assert bool(preserved) == bool(params)
+    page = response.content.decode()
+    assert cl.result_list
+    for visit in cl.result_list:
+        change = reverse("admin:cooperation_delegation_change", args=[visit.pk])
+        djangos = add_preserved_filters({"preserved_filters": preserved, "opts": cl.opts}, change)
+        assert cl.url_for_result(visit) == djangos
+        assert f'href="{escape(djangos)}"' in page
 
 
 def test_the_programme_filter_lists_what_djangos_would_in_one_query(admin_client, archive):
