@@ -87,6 +87,31 @@ def test_export_reads_in_batches_and_keeps_every_event_in_order(
         ], params
 
 
+def test_an_exports_first_lines_wait_only_for_its_first_small_batch(
+    client, world, make_event, monkeypatch
+):
+    # The batches grow from FIRST_BATCH to EXPORT_BATCH: the first line after the header
+    # has read one event's row, and every event still comes, in order.
+    monkeypatch.setattr(exports, "FIRST_BATCH", 1)
+    monkeypatch.setattr(exports, "EXPORT_BATCH", 4)
+    read = []
+    batch_of = exports.export_batch
+    monkeypatch.setattr(
+        exports, "export_batch", lambda ids, lang: read.append(len(ids)) or batch_of(ids, lang)
+    )
+    for n in range(9):
+        make_event(slug=f"visit-{n}", start_date=dt.date(2020, 1, 1 + n))
+    lines = iter(client.get("/events/export.csv").streaming_content)
+    next(lines)  # the header
+    assert b"published-visit" in next(lines)
+    assert read == [1]
+    rest = b"".join(lines).decode("utf-8")
+    assert read == [1, 2, 4, 3]
+    assert [line.split(",")[0].strip('"') for line in rest.splitlines()] == [
+        f"visit-{n}" for n in range(8, -1, -1)
+    ]
+
+
 def test_json_export_lists_published_events(client, world):
     response = client.get("/events/export.json")
     data = json.loads(body(response))
