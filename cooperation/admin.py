@@ -1462,10 +1462,9 @@ def year_span(queryset, field):
     return span["first"].year, span["last"].year
 
 
-# database → (registry version, {(language, ordering): choices}): the programme filter's
-# choices, the same on every page of the list until a record changes (the version changes
-# with any record, a draft's too: cooperation/registry_version.py).
-_PROGRAMME_CHOICES = {}
+# The programme filter's choices, the same on every page of the list until a record
+# changes, per language and ordering (cooperation/registry_version.py).
+_programme_choices = registry_version.KeptPerVersion()
 
 
 class ProgrammeListFilter(admin.RelatedFieldListFilter):
@@ -1481,15 +1480,12 @@ class ProgrammeListFilter(admin.RelatedFieldListFilter):
         ordering = self.field_admin_ordering(field, request, model_admin)
         if ordering:
             programmes = programmes.order_by(*ordering)
-        using = programmes.db
-        version = registry_version.current(using)
-        kept = _PROGRAMME_CHOICES.get(using)
-        if kept is None or kept[0] != version:
-            kept = _PROGRAMME_CHOICES[using] = (version, {})
-        key = (get_language(), tuple(ordering or ()))
-        if key not in kept[1]:
-            kept[1][key] = [(programme.pk, str(programme)) for programme in programmes]
-        return list(kept[1][key])
+        choices = _programme_choices.get(
+            (get_language(), tuple(ordering or ())),
+            lambda: [(programme.pk, str(programme)) for programme in programmes],
+            using=programmes.db,
+        )
+        return list(choices)
 
 
 class YearListFilter(admin.SimpleListFilter):

@@ -322,25 +322,21 @@ def _total(results, ids):
     return counted.value if counted.exact or counted.estimated else ids.count()
 
 
-# database → (version of the registry, {prefix: Counts}): the whole archive's counts, kept
-# in each process until the registry changes. In memory rather than in Django's cache: the
-# counts hold thousands of values, which a cache would copy on every read.
-_WHOLE = {}
+# The whole archive's counts, every kind read in one query and kept per registry version
+# (cooperation/registry_version.py).
+_whole = registry_version.KeptPerVersion()
+
+
+def _read_whole(using):
+    values = {counted: {} for counted in PREFIXES.values()}
+    for term, events in EventTermCount.objects.using(using).values_list("term", "events"):
+        counted, value = term.split(":", 1)
+        if counted in values:
+            values[counted][value] = events
+    return {counted: Counts(found) for counted, found in values.items()}
 
 
 def whole_archive(prefix, using="default", version=None):
     """Counts over every published visit, from the counts the index keeps: exact, and read
-    once (every kind in one query) per version of the registry, since they change only
-    when it does. The version goes with the time it was reached, so that a version number
-    given again after a rollback is not taken for the one before it."""
-    version = version or registry_version.current(using)
-    kept = _WHOLE.get(using)
-    if kept is None or kept[0] != version:
-        values = {counted: {} for counted in PREFIXES.values()}
-        for term, events in EventTermCount.objects.using(using).values_list("term", "events"):
-            counted, value = term.split(":", 1)
-            if counted in values:
-                values[counted][value] = events
-        kept = (version, {counted: Counts(found) for counted, found in values.items()})
-        _WHOLE[using] = kept
-    return kept[1][prefix]
+    once per version of the registry, since they change only when it does."""
+    return _whole.get(None, lambda: _read_whole(using), using=using, version=version)[prefix]

@@ -62,3 +62,26 @@ def bump(using=DEFAULT_DB_ALIAS):
                 f"INSERT INTO {TABLE} (id, version, changed_at) VALUES (1, 1, %s)",
                 [_now_micros()],
             )
+
+
+class KeptPerVersion:
+    """Values worked out from the records and kept in this process until the registry's
+    version changes: the same answer for every request until any record does (a draft's
+    too). Kept per database, and the version goes with the time it was reached, so that a
+    version number given again after a rollback is not taken for the one before it. In
+    memory rather than in Django's cache: what is kept may hold thousands of values, which
+    a cache would copy on every read."""
+
+    def __init__(self):
+        # database → (version, {key: value})
+        self._kept = {}
+
+    def get(self, key, compute, using=DEFAULT_DB_ALIAS, version=None):
+        """The value kept under `key` for the current version, `compute()` if there is none."""
+        version = version or current(using)
+        kept = self._kept.get(using)
+        if kept is None or kept[0] != version:
+            kept = self._kept[using] = (version, {})
+        if key not in kept[1]:
+            kept[1][key] = compute()
+        return kept[1][key]

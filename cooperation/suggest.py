@@ -152,22 +152,16 @@ def country_candidates(name=None):
     return [candidate for candidate in every if candidate.value in codes_used]
 
 
-# {(filter, language): (registry version, candidates)}: the names a process has read, kept
-# until any record changes (cooperation/registry_version.py moves with every public change,
-# and its time of change tells one database's version from another's).
-_read = {}
+# The names a process has read, per filter and language (cooperation/registry_version.py).
+_candidates = registry_version.KeptPerVersion()
 
 
 def candidates_of(name):
     """The candidates of filter `name` in the page's language, read once per version."""
-    version = registry_version.current()
-    key = (name, current())
-    kept = _read.get(key)
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    found = record_candidates(name) if name in RECORDS else country_candidates(name)
-    _read[key] = (version, found)
-    return found
+    return _candidates.get(
+        (name, current()),
+        lambda: record_candidates(name) if name in RECORDS else country_candidates(name),
+    )
 
 
 def rank(names, query):
