@@ -2,6 +2,9 @@
 visits, each count shown is the number of events its link opens, in either order of the
 list, or is marked as an estimate (cooperation/facets.py)."""
 
+import dataclasses
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -230,5 +233,21 @@ def test_a_total_known_to_be_large_spares_reading_the_first_results(archive, mon
     with CaptureQueriesContext(connection) as known:
         told = facets.count_many(facets.involving("country", "AZ"), ["year", "direction"], total)
     assert told == found and not told["year"].exact
+    # A single term's number is kept and read first: it spares reading the first results
+    # as a known total does, so that the known total spares only the kept number's read.
+    assert len(known) == len(unknown) - 1
+    assert not any("LIMIT 11" in query["sql"] for query in unknown.captured_queries)
+
+    # With dates the number is not kept: the first results are read to find out.
+    def dated():
+        return dataclasses.replace(results, date_from=dt.date(1900, 1, 1), counted={})
+
+    with CaptureQueriesContext(connection) as unknown:
+        found = facets.count_many(dated(), ["year", "direction"])
+    with CaptureQueriesContext(connection) as known:
+        told = facets.count_many(dated(), ["year", "direction"], total)
+    assert told == found and not told["year"].exact
+    assert any("LIMIT 11" in query["sql"] for query in unknown.captured_queries)
     # Neither the first results nor their number are read again.
     assert len(known) == len(unknown) - 2
+
