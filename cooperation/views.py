@@ -4,6 +4,8 @@ The one exception is a preview: staff who may view a programme or visit in the a
 its page while it is still a draft, marked as such, and never cached (see `preview`).
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -38,7 +40,7 @@ from django_countries import countries
 from . import citing, eventindex, facets, involvement, suggest
 from .caching import admin_prefixes
 from .filters import EventFilter
-from .languages import current, order_by_shown, person_name, shown
+from .languages import current, in_every_language, order_by_shown, person_name, shown
 from .models import (
     SEARCH_FIELDS,
     CooperationProgram,
@@ -102,12 +104,26 @@ def without(query, *names):
     return f"?{encoded}" if encoded else "?"
 
 
-def with_value(query, name, value):
-    """The query string with `name` set to `value`, back on the first page."""
-    query = query.copy()
-    query.pop("page", None)
-    query[name] = value
-    return f"?{query.urlencode()}"
+def value_links(query, name):
+    """A function of a value giving the query string with `name` set to that value, back
+    on the first page: the rest of the query encoded once for a facet's many links, rather
+    than the query copied and encoded for each. The parameters keep the order that
+    QueryDict.urlencode() gives them, `name` where it was (last when it was not there)."""
+    pieces, place = [], None
+    for key, values in query.lists():
+        if key == "page":
+            continue
+        if key == name:
+            place = len(pieces)
+            continue
+        pieces.extend(urlencode({key: value}) for value in values)
+    place = len(pieces) if place is None else place
+    before, after = "&".join(pieces[:place]), "&".join(pieces[place:])
+
+    def link(value):
+        return "?" + "&".join(part for part in (before, urlencode({name: value}), after) if part)
+
+    return link
 
 
 def instrument_order():
@@ -188,14 +204,19 @@ FACET_PAGE = 100
 
 # The records a facet names, read by id for the values shown: public ones only (a visit's
 # programme may not be published; everything else a published visit involves is public).
+# Only the columns a facet shows (facet_items): a facet page names a hundred records.
 FACET_RECORDS = {
-    "program": lambda: CooperationProgram.objects.published(),
-    "instrument": lambda: CooperationProgram.objects.published(),
-    "organization": lambda: Organization.objects.all(),
-    "person": lambda: Person.objects.prefetch_related("other_names"),
-    "topic": lambda: Topic.objects.all(),
-    "place": lambda: Place.objects.all(),
-    "occasion": lambda: Occasion.objects.all(),
+    "program": lambda: CooperationProgram.objects.published().only(
+        "slug", *in_every_language("title")
+    ),
+    "instrument": lambda: CooperationProgram.objects.published().only(
+        "slug", *in_every_language("title")
+    ),
+    "organization": lambda: Organization.objects.only("slug", *in_every_language("name")),
+    "person": lambda: Person.objects.only("slug", "name").prefetch_related("other_names"),
+    "topic": lambda: Topic.objects.only("slug", *in_every_language("name")),
+    "place": lambda: Place.objects.only("slug", *in_every_language("name")),
+    "occasion": lambda: Occasion.objects.only("slug", *in_every_language("name")),
 }
 
 
@@ -218,6 +239,7 @@ def facet_items(kind, pairs, counts, query, records=None):
     if records is None:
         records = facet_records({kind: pairs})[kind]
     current_value = query.get(kind, "").strip().lower()
+    link = value_links(query, kind)
     items = []
     for value, number in pairs:
         lang = None
@@ -245,7 +267,7 @@ def facet_items(kind, pairs, counts, query, records=None):
                 "count": number,
                 "count_text": count_text(number, counts.exact),
                 "selected": value.lower() == current_value,
-                "url": with_value(query, kind, value),
+                "url": link(value),
             }
         )
     return items

@@ -251,3 +251,22 @@ def test_a_total_known_to_be_large_spares_reading_the_first_results(archive, mon
     # Neither the first results nor their number are read again.
     assert len(known) == len(unknown) - 2
 
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", "?country=AZ"),
+        ("page=3&year=2023", "?year=2023&country=AZ"),
+        ("country=RU&year=2023&page=2", "?country=AZ&year=2023"),
+        ("q=a+b%26c&country=RU&topic=x&topic=y", "?q=a+b%26c&country=AZ&topic=x&topic=y"),
+        ("q=%D0%90%D0%BB%D0%B8%D0%B5%D0%B2", "?q=%D0%90%D0%BB%D0%B8%D0%B5%D0%B2&country=AZ"),
+    ],
+)
+def test_a_facet_link_sets_its_value_and_keeps_the_other_filters_in_order(query, expected):
+    # The other parameters are encoded once for all of a facet's links (views.value_links):
+    # each link is the list's own query with the value put in place, back on page 1.
+    from django.http import QueryDict
+
+    from cooperation.views import value_links
+
+    assert value_links(QueryDict(query), "country")("AZ") == expected
