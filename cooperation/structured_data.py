@@ -103,10 +103,10 @@ def _activity(request, activity):
         data["eventAttendanceMode"] = "https://schema.org/OnlineEventAttendanceMode"
     if activity.place_id:
         data["location"] = _place(request, activity.place)
-    if hasattr(activity, "topics"):
-        topics = [text(topic, "name") for topic in activity.topics.all()]
-        if topics:
-            data["about"] = topics
+    # Read by the visit's page for it and its activities (views.attach_topics).
+    topics = [text(topic, "name") for topic in activity.topic_list]
+    if topics:
+        data["about"] = topics
     return data
 
 

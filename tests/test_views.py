@@ -116,12 +116,13 @@ def test_event_page_query_count_does_not_grow_with_activities(
     add_activities(big, 8)
     # 1 event with offices, place and programme; citations; members; meetings;
     # participants; meeting citations; workshops; workshop citations; site visits;
-    # site-visit citations; the topics of the visit, its meetings, workshops and site
-    # visits; the instruments signed during it; the other spellings of the people it names
-    # (cooperation/languages.person_name); and first the registry version.
-    with django_assert_num_queries(17):
+    # site-visit citations; the instruments signed during it; the other spellings of the
+    # people it names (cooperation/languages.person_name); the topics of the visit and of
+    # its meetings, workshops and site visits, all in one (views.attach_topics); and first
+    # the registry version.
+    with django_assert_num_queries(14):
         client.get("/events/small-visit/")
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(14):
         response = client.get("/events/big-visit/")
     assert response.text.count('class="activity ') == 24
 
@@ -218,3 +219,43 @@ def test_a_request_for_an_unknown_host_answers_400(client, world, settings):
         response = client.get(url, HTTP_HOST="attacker.example")
         assert response.status_code == 400, url
         assert "Request not understood" in response.text
+
+
+def test_event_page_lists_each_part_s_own_topics_by_their_shown_name(client, world, make_event):
+    # The visit's topics and each activity's are read together (views.attach_topics): each
+    # list holds its own record's topics only, in the order of their names as the page's
+    # language shows them, a topic shared by two parts listed under both.
+    event = make_event(slug="topical-visit")
+    zeta = Topic.objects.create(name="Zeta crime", name_ru="Альфа", slug="zeta")
+    alpha = Topic.objects.create(name="Alpha law", name_ru="Бета", slug="alpha")
+    only_meeting = Topic.objects.create(name="Meeting matter", slug="meeting-matter")
+    event.topics.add(zeta, alpha)
+    meeting = Meeting.objects.create(delegation=event, slug="m", title="Talks")
+    meeting.topics.add(only_meeting, zeta)
+    site_visit = SiteVisit.objects.create(
+        delegation=event, slug="s", title="Tour", place=event.location
+    )
+    site_visit.topics.add(alpha)
+    Workshop.objects.create(delegation=event, slug="w", title="Lecture")
+
+    def topic_lists(path):
+        page = client.get(path).text
+        return [
+            re.findall(r'<a href="[^"]*/topics/([a-z-]+)/"', found)
+            for found in re.findall(r'<ul class="topics">(.*?)</ul>', page, re.S)
+        ]
+
+    # The visit's (in its details), then the timeline's: the meeting, the site visit; the
+    # workshop has none and no list.
+    assert topic_lists("/events/topical-visit/") == [
+        ["alpha", "zeta"],
+        ["meeting-matter", "zeta"],
+        ["alpha"],
+    ]
+    # On /ru/ by the Russian names ("Meeting matter" has none: its English name sorts
+    # by the Latin letters, before the Cyrillic).
+    assert topic_lists("/ru/events/topical-visit/") == [
+        ["zeta", "alpha"],
+        ["meeting-matter", "zeta"],
+        ["alpha"],
+    ]
