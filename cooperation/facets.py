@@ -202,8 +202,8 @@ def _count_many(results, kinds, total):
     # Not read when the caller's total says there are too many to count exactly: the
     # list passes its count (exact up to pagination.COUNT_CAP, an estimate past it), and
     # at a million visits reading 2,001 matches of a search only to find there were more
-    # took 41 ms. A single term's count is kept,
-    # and read first for the same reason (a programme's facet page, at a million visits).
+    # took 41 ms. A single term's count is kept by the index, and read first for the same
+    # reason (a programme's facet page at a million visits).
     if total is None:
         total = _kept_total(results)
     known_large = total is not None and total > EXACT_LIMIT
