@@ -197,7 +197,7 @@ def _count_many(results, kinds, total):
         version = registry_version.current(results.using)
         return {kind: whole_archive(PREFIXES[kind], results.using, version) for kind in kinds}
     ids = results.visit_ids()
-    # Read as a list of ids first: a few thousand keys, each then a probe of the index by
+    # Read as a list of ids first: up to EXACT_LIMIT keys, each then a probe of the index by
     # visit. Handed the results as a subquery, PostgreSQL may hash every row of the index.
     # Not read when the caller's total says there are too many to count exactly: the
     # list passes its count (exact up to pagination.COUNT_CAP, an estimate past it), and

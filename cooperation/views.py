@@ -206,16 +206,17 @@ FACET_TOP = 6
 # Values per page of a facet's own page.
 FACET_PAGE = 100
 
+
 # The records a facet names, read by id for the values shown: public ones only (a visit's
 # programme may not be published; everything else a published visit involves is public).
 # Only the columns a facet shows (facet_items): a facet page names a hundred records.
+def _published_programmes():
+    return CooperationProgram.objects.published().only("slug", *in_every_language("title"))
+
+
 FACET_RECORDS = {
-    "program": lambda: CooperationProgram.objects.published().only(
-        "slug", *in_every_language("title")
-    ),
-    "instrument": lambda: CooperationProgram.objects.published().only(
-        "slug", *in_every_language("title")
-    ),
+    "program": _published_programmes,
+    "instrument": _published_programmes,
     "organization": lambda: Organization.objects.only("slug", *in_every_language("name")),
     "person": lambda: Person.objects.only("slug", "name").prefetch_related("other_names"),
     "topic": lambda: Topic.objects.only("slug", *in_every_language("name")),
@@ -536,8 +537,8 @@ def event_detail(request, slug):
     event.modified_at = citing.latest_change(event)
     activities = event.activities()
     attach_topics([event, *activities])
-    # Instruments signed during the visit (prefetched with their topics), published ones only;
-    # those signed at a meeting are named with it too.
+    # Instruments signed during the visit, published ones only; those signed at a meeting
+    # are named with it too.
     signings = [s for s in event.signings.all() if s.instrument.is_published]
     for meeting in event.meetings.all():
         meeting.signed_here = [s.instrument for s in signings if s.meeting_id == meeting.pk]
