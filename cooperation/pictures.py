@@ -24,7 +24,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.formats import number_format
+from django.utils import numberformat
+from django.utils.formats import get_format, number_format
 
 # --- Numbers ---------------------------------------------------------------------------
 
@@ -49,13 +50,30 @@ def rounded_estimate(count):
 
 def shown_count(count, exact):
     """A count as a page shows it: grouped digits, and "about" before an estimate."""
-    from django.utils.translation import gettext
+    return count_shower(exact)(count)
 
+
+def count_shower(exact, rounding=rounded_estimate):
+    """shown_count(count, exact) for the many counts of one picture (a matrix shows a
+    hundred) or facet: the active language's number format and its words for an estimate
+    are looked up once, as number_format() would look them up for each count. `rounding`
+    rounds an estimate (None: it is rounded already, as the facets' are)."""
+    from django.utils.translation import get_language, gettext
+
+    language = get_language()
+    grouped = functools.partial(
+        numberformat.format,
+        decimal_sep=get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+        grouping=get_format("NUMBER_GROUPING", language, use_l10n=True),
+        thousand_sep=get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+        force_grouping=True,
+        use_l10n=True,
+    )
     if exact:
-        return number_format(count, force_grouping=True)
-    return gettext("about %(count)s") % {
-        "count": number_format(rounded_estimate(count), force_grouping=True)
-    }
+        return grouped
+    about = gettext("about %(count)s")
+    rounding = rounding or int
+    return lambda count: about % {"count": grouped(rounding(count))}
 
 
 # --- The timeline ----------------------------------------------------------------------

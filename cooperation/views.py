@@ -30,7 +30,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import (
     get_language,
     get_language_from_path,
@@ -40,7 +40,7 @@ from django.utils.translation import (
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from . import citing, eventindex, facets, suggest
+from . import citing, eventindex, facets, pictures, suggest
 from .caching import admin_prefixes
 from .filters import EventFilter
 from .languages import current, in_every_language, order_by_shown, person_name, shown
@@ -245,6 +245,8 @@ def facet_items(kind, pairs, counts, query, records=None):
         records = facet_records({kind: pairs})[kind]
     current_value = query.get(kind, "").strip().lower()
     link = value_links(query, kind)
+    # The facets' estimates are rounded already (facets.py).
+    count_text = pictures.count_shower(counts.exact, rounding=None)
     items = []
     for value, number in pairs:
         lang = None
@@ -270,7 +272,7 @@ def facet_items(kind, pairs, counts, query, records=None):
                 "label": label,
                 "lang": lang,
                 "count": number,
-                "count_text": count_text(number, counts.exact),
+                "count_text": count_text(number),
                 "selected": value.lower() == current_value,
                 "url": link(value),
             }
@@ -282,11 +284,6 @@ def shown_label(record, field):
     """A record's `field` as the page shows it, and "en" when that is a fallback."""
     text, language = shown(record, field)
     return text, (language if language not in (None, current()) else None)
-
-
-def count_text(number, exact):
-    shown_number = number_format(number, force_grouping=True)
-    return shown_number if exact else _("about %(count)s") % {"count": shown_number}
 
 
 def facet_groups(filterset, results, total=None):

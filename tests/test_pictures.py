@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
+from django.utils import translation
 
 from cooperation import pictures
 from cooperation.templatetags import pictures as picture_tags
@@ -50,6 +51,23 @@ def test_timeline_draws_a_bounded_number_of_years_and_tables_them_all():
 )
 def test_an_estimate_is_labelled_about(count, exact, shown):
     assert pictures.shown_count(count, exact) == shown
+
+
+@pytest.mark.parametrize(
+    ("language", "exact", "shown"),
+    [
+        ("ru", True, "12\xa0345"),
+        ("ru", False, "около 12\xa0000"),
+        ("az", False, "təxminən 12\xa0000"),
+    ],
+)
+def test_a_count_is_written_as_the_pages_language_writes_numbers(language, exact, shown):
+    # A picture formats its counts with the language's grouping and words looked up once
+    # (count_shower): they must still be the language's, not English's.
+    with translation.override(language):
+        show = pictures.count_shower(exact)
+        assert show(12345) == shown
+        assert pictures.shown_count(12345, exact) == shown
 
 
 def test_matrix_draws_the_top_countries_and_lists_every_pair():
@@ -322,3 +340,31 @@ def test_the_archives_pictures_are_drawn_once_per_version_language_and_filters(
     last = f"/events/?x{picture_tags.KEPT_DRAWINGS + 1}=1"
     assert pictures_of(last) == pictures_of(last)
     assert len(drawn) == before + 2
+
+
+def test_the_shapes_the_tags_write_escape_names_and_links():
+    # The matrix's cells and the map's dots are written by their tags, not by the template's
+    # autoescaping: a name or an address must still come out as text.
+    dot = pictures.Dot(
+        key="1",
+        name="Tbilisi <b> & Co",
+        count=3,
+        x=44.8,
+        y=41.7,
+        country="GE",
+        url="/events/?place=a&year=2023",
+        shown="3",
+    )
+    drawn = picture_tags.map_shapes(pictures.visit_map([dot], {"GE": 3}))
+    assert "<title>Tbilisi &lt;b&gt; &amp; Co: 3</title>" in drawn
+    assert 'href="/events/?place=a&amp;year=2023"' in drawn
+    assert drawn.count("<circle ") == 1 and 'class="pic-shade-' in drawn
+
+    matrix = pictures.matrix(pictures.directions({"RU>AZ": 4}), name=lambda code: f"<{code}>")
+    for cell in matrix.cells:
+        cell.shown = str(cell.count)
+        cell.url = "/events/?from_country=RU&to_country=AZ" if cell.count else ""
+    cells = picture_tags.matrix_cells(matrix)
+    assert "<title>&lt;RU&gt; → &lt;AZ&gt;: 4</title>" in cells
+    assert 'href="/events/?from_country=RU&amp;to_country=AZ"' in cells
+    assert ">4</text></a>" in cells

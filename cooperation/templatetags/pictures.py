@@ -9,6 +9,7 @@ one query), never a query per bar, cell or dot.
 
 import datetime as dt
 import functools
+from urllib.parse import urlencode
 
 from django import template
 from django.db.models import F, Q
@@ -16,10 +17,12 @@ from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django_countries import countries
 
 from cooperation import facets, pictures
-from cooperation.languages import current, shown
+from cooperation.languages import current, in_every_language, shown
 from cooperation.models import Place
 
 register = template.Library()
@@ -49,13 +52,12 @@ class ListLinks:
             query = self.kept.copy()
             for name in values:
                 query.pop(name, None)
-            own = ""
-        else:
-            query = QueryDict(mutable=True)
-            own = self.encoded
-        for name, value in values.items():
-            query[name] = value
-        return f"{self.path}?{'&'.join(part for part in (own, query.urlencode()) if part)}"
+            for name, value in values.items():
+                query[name] = value
+            return f"{self.path}?{query.urlencode()}"
+        # Encoded as QueryDict.urlencode() encodes, without a QueryDict for each link.
+        own = urlencode([(name, str(value)) for name, value in values.items()])
+        return f"{self.path}?{'&'.join(part for part in (self.encoded, own) if part)}"
 
 
 def entity_query(name, record):
@@ -65,8 +67,11 @@ def entity_query(name, record):
     return query
 
 
-def country_name(code):
-    return _country_name(code, current())
+def country_namer():
+    """A country's name by its code in the active language, for the many countries of one
+    picture: the language looked up once."""
+    language = current()
+    return lambda code: _country_name(code, language)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -119,8 +124,9 @@ def timeline(results, query, counts=None):
         month_label=lambda month: date_format(dt.date(2000, month, 1), "M"),
     )
     links = ListLinks(query)
+    shown_count = pictures.count_shower(counts.exact)
     for bar in picture.rows:
-        bar.shown = pictures.shown_count(bar.count, counts.exact)
+        bar.shown = shown_count(bar.count)
         if bar.count:
             bar.url = month_link(links, query, bar.key) if year else links(year=bar.key)
     return {"picture": picture, "year": year}
@@ -137,13 +143,15 @@ def timeline_of(name, record):
 def who_visits_whom(results, query, country=None, counts=None):
     """The matrix; with `country` (a code), also the countries it visits and that visit it."""
     counts = counts["direction"] if counts else facets.count(results, "direction")
-    picture = pictures.matrix(counts.derived(pictures.directions), counts.exact, name=country_name)
+    name = country_namer()
+    picture = pictures.matrix(counts.derived(pictures.directions), counts.exact, name=name)
     links = ListLinks(query)
+    shown_count = pictures.count_shower(counts.exact)
     for cell in [*picture.cells, *picture.pairs]:
-        cell.shown = pictures.shown_count(cell.count, counts.exact)
+        cell.shown = shown_count(cell.count)
         if cell.count:
             cell.url = links(from_country=cell.sender, to_country=cell.host)
-    context = {"picture": picture, "country": country}
+    context = {"picture": picture, "country": country, "cells": matrix_cells(picture)}
     if country:
         context["visits"], context["visited_by"] = [], []
         for key, count in counts.ranked:
@@ -153,20 +161,47 @@ def who_visits_whom(results, query, country=None, counts=None):
             other = host if sender == country else sender
             row = {
                 "code": other,
-                "name": country_name(other),
-                "shown": pictures.shown_count(count, counts.exact),
+                "name": name(other),
+                "shown": shown_count(count),
                 "url": links(from_country=sender, to_country=host),
             }
             context["visits" if sender == country else "visited_by"].append(row)
     return context
 
 
+def matrix_cells(picture):
+    """The matrix's cells as SVG: a link with its title and count for a pair with visits, a
+    bare square for one without. Written here rather than in the template, where a
+    matrix's 64 cells and their dozen values each took 2 ms of a page (numbers as numbers,
+    in no language's format)."""
+    inner, half = picture.inner, int(picture.half)
+    parts = []
+    for cell in picture.cells:
+        square = f'x="{cell.x}" y="{cell.y}" width="{inner}" height="{inner}"></rect>'
+        if not cell.url:
+            parts.append(f'<rect class="pic-cell pic-shade-0" {square}\n')
+            continue
+        title = escape(f"{cell.sender_name} → {cell.host_name}: {cell.shown}")
+        dark = " pic-on-dark" if cell.shade > 3 else ""
+        parts.append(
+            f'<a href="{escape(cell.url)}" tabindex="-1" class="pic-link"><title>{title}</title>'
+            f'<rect class="pic-cell pic-shade-{cell.shade}" {square}'
+            f'<text class="pic-cell-count{dark}" x="{cell.x + half}" y="{cell.y + half}" '
+            f'dy="4" text-anchor="middle">{int(cell.count)}</text></a>\n'
+        )
+    return mark_safe("".join(parts))
+
+
 @register.inclusion_tag("includes/pictures/map.html")
 def visit_map(results, query, counts=None):
     counts = counts["place"] if counts else facets.count(results, "place")
     keys = [int(key) for key in counts.values if key.isdigit()]
+    # Only what the map shows of its places: a large archive's map names a few hundred.
+    places = Place.objects.only(
+        "slug", "kind", "country", "parent", "latitude", "longitude", *in_every_language("name")
+    )
     places = list(
-        Place.objects.filter(pk__in=keys)
+        places.filter(facets.among("pk", keys, places.db))
         .filter(Q(latitude__isnull=False) | Q(kind=Place.Kind.COUNTRY))
         .annotate(
             up_2=F("parent__parent_id"),
@@ -187,6 +222,9 @@ def visit_map(results, query, counts=None):
     )
     by_key = {str(place.pk): place for place in places}
     links = ListLinks(query)
+    shown_count = pictures.count_shower(counts.exact)
+    name_country = country_namer()
+    page_language = current()
     dots = []
     for key in located:
         place = by_key[key]
@@ -199,9 +237,9 @@ def visit_map(results, query, counts=None):
                 x=float(place.longitude),
                 y=float(place.latitude),
                 country=place.country.code,
-                lang=language if language not in (None, current()) else "",
+                lang=language if language not in (None, page_language) else "",
                 url=links(place=place.slug),
-                shown=pictures.shown_count(counts.values[key], counts.exact),
+                shown=shown_count(counts.values[key]),
             )
         )
     in_country, country_rows = {}, []
@@ -212,17 +250,37 @@ def visit_map(results, query, counts=None):
             in_country[code] = max(in_country.get(code, 0), count)
             country_rows.append(
                 {
-                    "name": country_name(code),
+                    "name": name_country(code),
                     "count": count,
-                    "shown": pictures.shown_count(count, counts.exact),
+                    "shown": shown_count(count),
                     "url": links(place=place.slug),
                 }
             )
     country_rows.sort(key=lambda row: (-row["count"], row["name"]))
     picture = pictures.visit_map(dots, in_country, counts.exact)
     for dot in picture.dots:
-        dot.country_name = country_name(dot.country)
-    return {"picture": picture, "country_rows": country_rows}
+        dot.country_name = name_country(dot.country)
+    return {"picture": picture, "country_rows": country_rows, "shapes": map_shapes(picture)}
+
+
+def map_shapes(picture):
+    """The map's countries and dots as SVG, written here for the reason matrix_cells is:
+    a map of the world draws 176 outlines."""
+    land = "".join(
+        f'<path class="pic-shade-{outline.shade}" d="{escape(outline.path)}"></path>'
+        for outline in picture.land
+    )
+    dots = "".join(
+        f'<a href="{escape(dot.url)}" tabindex="-1" class="pic-link">'
+        f"<title>{escape(dot.name)}: {escape(dot.shown)}</title>"
+        f'<circle cx="{dot.x}" cy="{dot.y}" r="{dot.r}"></circle></a>'
+        for dot in picture.dots
+    )
+    stroke = picture.stroke
+    return mark_safe(
+        f'<g class="pic-land" stroke-width="{stroke}">{land}</g>\n'
+        f'    <g class="pic-dots" stroke-width="{stroke}">{dots}</g>'
+    )
 
 
 # How many ways of drawing the whole archive's pictures (languages times kept filters such
