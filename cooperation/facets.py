@@ -27,6 +27,7 @@ from functools import cached_property
 
 from django.db import connections, router
 from django.db.models import Count, F, Func, IntegerField, Lookup, Max, Q, QuerySet
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from . import eventindex, registry_version
 from .models import Delegation, EventTerm, EventTermCount
@@ -51,6 +52,13 @@ SAMPLE = 600
 # the primary key); past it the results are few beside the archive, and are scanned for
 # their slots.
 PROBE_LIMIT = 5_000
+# The kinds a visit's date decides. For the results of one term (an entity's timeline, the
+# years of a programme), they are counted from that term's own index rows, each of which
+# carries its visit's date: exact, and while there are at most DATED_LIMIT of them fewer
+# rows than a sample's, about twenty for each of SAMPLE visits. At a million visits a
+# programme's 2,348 rows took 1.3 ms, 5,000 rows 2.3 ms, the sample's count 5 ms.
+DATED = {"year", "month"}
+DATED_LIMIT = 5_000
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,9 @@ def _count_many(results, kinds, total):
     # reason (a programme's facet page at a million visits).
     if total is None:
         total = _kept_total(results)
+    one_term = len(results.terms) == 1 and results.ids is None
+    if set(kinds) <= DATED and one_term and total is not None and total <= DATED_LIMIT:
+        return _count_dated(results, kinds)
     known_large = total is not None and total > EXACT_LIMIT
     chosen = [] if known_large else list(ids[: EXACT_LIMIT + 1])
     scale = 1.0
@@ -234,6 +245,30 @@ def _count_many(results, kinds, total):
         kind: Counts({v: max(_round(round(n * scale)), 1) for v, n in values[kind].items()}, False)
         for kind in kinds
     }
+
+
+def _count_dated(results, kinds):
+    """Years or months (DATED) of the results of a single term, exactly, from the term's
+    own index rows: one row for each of its visits, with the visit's date."""
+    rows = EventTerm.objects.using(results.using).filter(term=results.terms[0])
+    if results.date_from:
+        rows = rows.filter(start_date__gte=results.date_from)
+    if results.date_to:
+        rows = rows.filter(start_date__lte=results.date_to)
+    per_month = (
+        rows.annotate(in_year=ExtractYear("start_date"), in_month=ExtractMonth("start_date"))
+        .values_list("in_year", "in_month")
+        .annotate(count=Count("*"))
+        .order_by()
+    )
+    values = {kind: {} for kind in kinds}
+    for year, month, number in per_month:
+        # Keyed as the index keys them (eventindex.COUNTED): "2023", "2023-05".
+        if "year" in values:
+            values["year"][str(year)] = values["year"].get(str(year), 0) + number
+        if "month" in values:
+            values["month"][f"{year}-{month:02d}"] = number
+    return {kind: Counts(values[kind]) for kind in kinds}
 
 
 def _any_prefix(prefixes):

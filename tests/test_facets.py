@@ -4,6 +4,7 @@ list, or is marked as an estimate (cooperation/facets.py)."""
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.core.cache import cache
@@ -195,6 +196,42 @@ def test_show_all_reaches_every_value_with_its_count(client, archive):
     # The last one listed on the first page opens as many as it says.
     assert items[-1]["url"].startswith("/events/?")
     assert opened(client, items[-1]["url"].removeprefix("/events/")) == items[-1]["count"]
+
+
+def test_the_years_of_one_filter_are_exact_past_the_limit_of_exact_counting(
+    client, archive, monkeypatch
+):
+    # The years (or a year's months) of a single filter are counted from that filter's own
+    # index rows, exactly, while it has at most DATED_LIMIT visits; past that, from the
+    # sample like every other count, and marked as estimates.
+    monkeypatch.setattr(facets, "EXACT_LIMIT", 10)
+    monkeypatch.setattr(facets, "SAMPLE", 20)
+    dates = list(
+        Delegation.objects.published()
+        .involving("country", "AZ")
+        .values_list("start_date", flat=True)
+    )
+    assert len(dates) > 10
+    years = facets.count(facets.involving("country", "AZ"), "year")
+    assert years.exact
+    assert years.values == dict(Counter(str(day.year) for day in dates))
+    busiest = max(years.values, key=years.values.get)
+    months = facets.count(facets.involving("country", "AZ", year=int(busiest)), "month")
+    assert months.exact
+    assert months.values == dict(
+        Counter(f"{day:%Y-%m}" for day in dates if day.year == int(busiest))
+    )
+    # On the facet page of years, each count is what its link opens.
+    response = fresh(client, "/events/facets/year/", {"country": "AZ"})
+    assert response.status_code == 200 and response.context["exact"]
+    assert "about" not in response.text
+    for item in response.context["items"][:5]:
+        assert opened(client, item["url"].removeprefix("/events/")) == item["count"]
+
+    monkeypatch.setattr(facets, "DATED_LIMIT", len(dates) - 1)
+    assert not facets.count(facets.involving("country", "AZ"), "year").exact
+    response = fresh(client, "/events/facets/year/", {"country": "AZ"})
+    assert not response.context["exact"] and "about" in response.text
 
 
 def test_show_all_keeps_the_filters(client, archive):
