@@ -173,6 +173,11 @@ class PublicPageCacheMiddleware:
             return self.validate(HttpResponseNotModified(), etag, changed_at)
         return response
 
+    def process_exception(self, request, exception):
+        # A read replica that failed under the page: handed back to replicas.serve above,
+        # which reads the page again from the primary.
+        return replicas.failed_read(exception)
+
     @staticmethod
     def modified_since(request, changed_at):
         """Whether If-Modified-Since says the client's copy is as new as the page.

@@ -23,6 +23,7 @@ import time
 
 from django.conf import settings
 from django.db import Error, connections
+from django.http import HttpResponse
 
 from . import registry_version
 
@@ -88,6 +89,24 @@ def choose(version):
             return alias
         logger.debug("Read replica %s is behind: version %s < %s.", alias, replica_version, version)
     return None
+
+
+class ReplicaFailed(HttpResponse):
+    """What a view that failed on its replica hands back to serve(), which reads the page
+    again from the primary: never sent to a visitor."""
+
+    status_code = 503
+
+
+def failed_read(exception):
+    """A ReplicaFailed for `exception` when it is the replica's failure under a page read
+    from it, else None: the page cache's `process_exception` (cooperation/caching.py).
+    Handled there, before Django's handler turns it into a 500, the failure is logged once,
+    as the warning serve() writes, not also as a server error the visitor never saw."""
+    alias = _replica.get()
+    if alias is None or not isinstance(exception, Error) or not connections[alias].errors_occurred:
+        return None
+    return ReplicaFailed()
 
 
 def serve(request, version, get_response):
