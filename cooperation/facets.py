@@ -8,6 +8,8 @@ answer (a full-text search), the ids of the visits themselves. A count reads the
 rows of those visits:
 
 - the whole archive: the index keeps each term's count (`EventTermCount`), read as it is;
+- the years or months of a single term's visits, up to DATED_LIMIT of them: that term's
+  own rows grouped by the date each carries;
 - up to EXACT_LIMIT visits: every row of every visit, grouped by term (one query for all the
   facets of a page);
 - more: the rows of a sample spread evenly over the results (the visits whose sample slot,
