@@ -218,7 +218,7 @@ def _count_many(results, kinds, total):
         total = _kept_total(results)
     one_term = len(results.terms) == 1 and results.ids is None
     if set(kinds) <= DATED and one_term and total is not None and total <= DATED_LIMIT:
-        return _count_dated(results, kinds)
+        return _count_dated(ids, kinds)
     known_large = total is not None and total > EXACT_LIMIT
     chosen = [] if known_large else list(ids[: EXACT_LIMIT + 1])
     scale = 1.0
@@ -249,19 +249,14 @@ def _count_many(results, kinds, total):
     }
 
 
-def _count_dated(results, kinds):
-    """Years or months (DATED) of the results of a single term, exactly, from the term's
-    own index rows: one row for each of its visits, with the visit's date."""
-    rows = EventTerm.objects.using(results.using).filter(term=results.terms[0])
-    if results.date_from:
-        rows = rows.filter(start_date__gte=results.date_from)
-    if results.date_to:
-        rows = rows.filter(start_date__lte=results.date_to)
+def _count_dated(rows, kinds):
+    """Years or months (DATED) of the results of a single term, exactly, from `rows`, that
+    term's own index rows (Results.visit_ids): one for each of its visits, with the visit's
+    date."""
     per_month = (
-        rows.annotate(in_year=ExtractYear("start_date"), in_month=ExtractMonth("start_date"))
-        .values_list("in_year", "in_month")
+        rows.values(in_year=ExtractYear("start_date"), in_month=ExtractMonth("start_date"))
         .annotate(count=Count("*"))
-        .order_by()
+        .values_list("in_year", "in_month", "count")
     )
     values = {kind: {} for kind in kinds}
     for year, month, number in per_month:
