@@ -48,16 +48,12 @@ def rounded_estimate(count):
     return round(count / power) * power
 
 
-def shown_count(count, exact):
-    """A count as a page shows it: grouped digits, and "about" before an estimate."""
-    return count_shower(exact)(count)
-
-
 def count_shower(exact, rounding=rounded_estimate):
-    """shown_count(count, exact) for the many counts of one picture (a matrix shows a
-    hundred) or facet: the active language's number format and its words for an estimate
-    are looked up once, as number_format() would look them up for each count. `rounding`
-    rounds an estimate (None: it is rounded already, as the facets' are)."""
+    """A function writing a count as a page shows it: grouped digits, and "about" before an
+    estimate. Made once for the many counts of one picture (a matrix shows a hundred) or
+    facet: the active language's number format and its words for an estimate are looked up
+    once, as number_format() would look them up for each count. `rounding` rounds an
+    estimate (None: it is rounded already, as the facets' are)."""
     from django.utils.translation import get_language, gettext
 
     language = get_language()
