@@ -176,6 +176,12 @@ def test_refreshing_under_another_language_keeps_the_search(client, baku):
         ("Алёна", "алена"),
         ("Йошкар-Ола", "йошкар-ола"),
         ("Müller Straße", "muller strasse"),
+        # Runs of other letters inside English text, as a visit's search text holds them.
+        (
+            "Kamran Əliyev met Алёна Йова in Bakı, 2023",
+            "kamran eliyev met алена йова in baki, 2023",
+        ),
+        ("Working visit (Prosecutor General)", "working visit (prosecutor general)"),
     ],
 )
 def test_fold_writes_letters_as_they_are_typed_without_them(text, folded):
