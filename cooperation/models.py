@@ -166,6 +166,15 @@ def search_title():
     )
 
 
+def search_vector_of(text=None):
+    """A visit's PostgreSQL search vector: its titles in every language, weighted, and
+    `text`, an expression of its search text (by default the stored one)."""
+    text = F("search_text") if text is None else text
+    return SearchVector(search_title(), weight="A", config=SEARCH_CONFIG) + SearchVector(
+        text, weight="B", config=SEARCH_CONFIG
+    )
+
+
 def texts(record, *fields):
     """Every language's text of each of `record`'s `fields`, field by field."""
     return [text for field in fields for text in every_language(record, field)]
@@ -1005,10 +1014,7 @@ class DelegationQuerySet(PublishableQuerySet):
         language) weighted."""
         if connections[self.db].vendor != "postgresql":
             return 0
-        return self.update(
-            search_vector=SearchVector(search_title(), weight="A", config=SEARCH_CONFIG)
-            + SearchVector("search_text", weight="B", config=SEARCH_CONFIG)
-        )
+        return self.update(search_vector=search_vector_of())
 
     def with_term(self, term):
         """Visits with `term` in the event index (eventindex.py): published ones only."""

@@ -10,6 +10,7 @@ import collections
 import datetime as dt
 import re
 import runpy
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -423,6 +424,50 @@ def test_committed_batches_reach_the_cached_public_pages(settings, client):
     assert set(activity_counts()) == set(Delegation.objects.values_list("slug", flat=True))
     newest = Delegation.objects.published().order_by("-start_date", "-id").first()
     assert escape(newest.title) in client.get("/events/").text
+
+    # Outside a transaction, on PostgreSQL, the derived data was written by threads of
+    # their own (derived.rebuild_all's `beside`): it is still what the site's own
+    # definitions give.
+    texts = dict(Delegation.objects.values_list("pk", "search_text"))
+    assert "" not in texts.values()
+    assert derived.search_documents(texts) == texts
+    vectors = dict(Delegation.objects.values_list("pk", "search_vector"))
+    index = set(EventTerm.objects.values_list("delegation_id", "term", "start_date"))
+    assert {pk for pk, _, _ in index} == set(
+        Delegation.objects.published().values_list("pk", flat=True)
+    )
+    Delegation.objects.update_search_vector()  # from the stored texts, on PostgreSQL
+    eventindex.rebuild()
+    assert dict(Delegation.objects.values_list("pk", "search_vector")) == vectors
+    assert set(EventTerm.objects.values_list("delegation_id", "term", "start_date")) == index
+
+
+def test_work_beside_a_rebuild_hands_its_error_to_the_thread_that_waits():
+    done = []
+
+    def work(item, using):
+        if item == "broken":
+            raise ValueError(item)
+        done.append(item)
+
+    beside = derived._Beside(work, "default")
+    beside.put("first")
+    beside.put("broken")
+    with pytest.raises(ValueError, match="broken"):
+        beside.finish()
+    assert done == ["first"]
+
+    beside = derived._Beside(work, "default")
+    beside.put("broken")
+    for _ in range(500):  # until the thread has taken it (at most 5 s)
+        if beside.error is not None:
+            break
+        time.sleep(0.01)
+    with pytest.raises(ValueError):
+        beside.put("after")  # the reader stops at the next batch
+    with pytest.raises(ValueError):
+        beside.finish()
+    assert done == ["first"]
 
 
 # --- A development tool ---------------------------------------------------------------------

@@ -10,10 +10,13 @@ path (cooperation/records/__init__.py) refreshes what a change reaches, the
 The models never import this module: derived data follows the records, not the other way.
 """
 
+import queue
+import threading
 from collections import defaultdict
 
 from django.db import connections, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 
 from cooperation import eventindex, involvement
 from cooperation.languages import fold, in_every_language
@@ -41,6 +44,7 @@ from cooperation.models import (
     Topic,
     Workshop,
     WorkshopCitation,
+    search_vector_of,
     texts,
 )
 
@@ -83,16 +87,22 @@ class SearchReader:
         # Per kind of record named: {id: its texts}.
         self.names = {kind: {} for kind in involvement.NAMED}
 
-    def documents(self, ids):
-        """{visit id: search text} for those of the visits `ids` that exist."""
+    def documents(self, ids, run=False):
+        """{visit id: search text} for those of the visits `ids` that exist.
+
+        `run`: `ids` are every visit numbered from the first to the last (as rebuild_all
+        reads them), asked as a range. Five hundred ids written into each of a batch's
+        two dozen queries were a third of its time: psycopg parses a statement that
+        long anew every time."""
+        where = {"pk__gte": ids[0], "pk__lte": ids[-1]} if run and ids else {"pk__in": ids}
         visits = self._rows(
             Delegation,
-            {"pk__in": ids},
+            where,
             ("title", "summary", "purpose"),
             "program_id",
             *OWN_COLUMNS.values(),
         )
-        in_batch = {"delegation__in": ids}
+        in_batch = {f"delegation__{lookup.removeprefix('pk__')}": v for lookup, v in where.items()}
         self.activities = defaultdict(list)
         # The first step of each path that leads nowhere in this batch (no meetings, say)
         # is not asked again: a single visit's refresh stays a handful of queries.
@@ -118,7 +128,7 @@ class SearchReader:
                         if getattr(visit, OWN_COLUMNS[path]) is not None:
                             named[visit.pk].append(getattr(visit, OWN_COLUMNS[path]))
                     continue
-                pairs = Delegation.objects.using(self.using).filter(pk__in=ids)
+                pairs = self._plain(Delegation).filter(**where)
                 pairs = pairs.filter(**{f"{path}__isnull": False}).order_by("pk", path)
                 for visit, record in pairs.values_list("pk", path).distinct():
                     named[visit].append(record)
@@ -127,9 +137,15 @@ class SearchReader:
         return {visit.pk: search_document(visit, self) for visit in visits}
 
     def _rows(self, model, where, translated, *columns):
-        queryset = model._base_manager.using(self.using).filter(**where).order_by("pk")
+        queryset = self._plain(model).filter(**where).order_by("pk")
         fields = ("pk", *in_every_language(*translated), *columns)
         return [_Row(values) for values in queryset.values(*fields)]
+
+    def _plain(self, model):
+        """Every row of `model`, as Django's own QuerySet reads them: the reader names each
+        language's column itself, and the translation package's wrapping of every row read
+        was a tenth of a batch's time."""
+        return QuerySet(model=model, using=self.using)
 
     def _read(self, kept, model, ids, *columns):
         missing = {pk for pk in ids if pk is not None and pk not in kept}
@@ -143,9 +159,9 @@ class SearchReader:
         if not missing:
             return
         if kind == "person":
-            people = Person.objects.using(self.using).filter(pk__in=missing)
+            people = self._plain(Person).filter(pk__in=missing)
             kept.update((pk, [name]) for pk, name in people.values_list("pk", "name"))
-            spellings = PersonName.objects.using(self.using).filter(person__in=missing)
+            spellings = self._plain(PersonName).filter(person__in=missing)
             for person, name in spellings.order_by("pk").values_list("person_id", "name"):
                 kept[person].append(name)
             return
@@ -270,43 +286,130 @@ def refresh(ids, using="default", batch_size=BATCH):
     with transaction.atomic(using=using):
         reader = SearchReader(using)
         for start in range(0, len(ids), batch_size):
-            _rebuild_texts(ids[start : start + batch_size], reader)
+            _write_texts(reader.documents(ids[start : start + batch_size]), using)
         eventindex.refresh(ids, using)
     return Delegation.objects.using(using).filter(pk__in=ids).count()
 
 
-def rebuild_all(using="default", after=None, batch_size=BATCH):
+def rebuild_all(using="default", after=None, batch_size=BATCH, beside=False):
     """Rebuild every visit's derived data, or that of the visits numbered above `after`
     (the rows a bulk load just added): search text and vector batch by batch, the event
-    index in one statement. Returns the number of visits rebuilt."""
+    index in one statement. Returns the number of visits rebuilt.
+
+    `beside`: on PostgreSQL, outside a transaction, the texts are read here and written by
+    a second thread while a third rebuilds the event index: reading the records is
+    Python's work, writing and indexing PostgreSQL's, so both cores stay busy and the
+    whole takes about as long as the reading. Each thread has its own connection and
+    commits on its own, so a failure half-way leaves part of the work done (derived data:
+    running it again mends it). A bulk load's choice (generate_records); inside a
+    transaction the threads could not see the rows, so all is then done here, in order."""
+    connection = connections[using]
+    beside = beside and connection.vendor == "postgresql" and not connection.in_atomic_block
+    index = writer = None
+    if beside:
+        index = _Beside(lambda _, using: eventindex.rebuild(using, after=after), using)
+        index.put(None)
+        writer = _Beside(_write_texts, using)
     visits = Delegation.objects.using(using).order_by("pk")
     if after is not None:
         visits = visits.filter(pk__gt=after)
     rebuilt = 0
-    with transaction.atomic(using=using):
-        reader = SearchReader(using)
-        last = after
-        while True:
-            page = visits if last is None else visits.filter(pk__gt=last)
-            chunk = list(page.values_list("pk", flat=True)[:batch_size])
-            if not chunk:
-                break
-            _rebuild_texts(chunk, reader)
-            rebuilt += len(chunk)
-            last = chunk[-1]
-        eventindex.rebuild(using, after=after)
+    try:
+        with transaction.atomic(using=using):
+            reader = SearchReader(using)
+            last = after
+            while True:
+                page = visits if last is None else visits.filter(pk__gt=last)
+                chunk = list(page.values_list("pk", flat=True)[:batch_size])
+                if not chunk:
+                    break
+                documents = reader.documents(chunk, run=True)
+                if writer is None:
+                    _write_texts(documents, using)
+                else:
+                    writer.put(documents)
+                rebuilt += len(chunk)
+                last = chunk[-1]
+            if index is None:
+                eventindex.rebuild(using, after=after)
+    finally:
+        for thread in (writer, index):
+            if thread is not None:
+                thread.finish()
     return rebuilt
 
 
-def _rebuild_texts(chunk, reader):
-    documents = reader.documents(chunk)
-    table = connections[reader.using].ops.quote_name(Delegation._meta.db_table)
-    # One statement run for many rows (psycopg pipelines them): Django's bulk_update
-    # would build a CASE of 500 branches, slower than reading the batch.
-    with connections[reader.using].cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET search_text = %s WHERE {Delegation._meta.pk.column} = %s",
-            [(text, pk) for pk, text in documents.items()],
-        )
-    if connections[reader.using].vendor == "postgresql":
-        Delegation.objects.using(reader.using).filter(pk__in=chunk).update_search_vector()
+_DONE = object()
+
+
+class _Beside(threading.Thread):
+    """Work done on a thread of its own, and so on a connection and in transactions of its
+    own (Django's connections are per thread): `function(item, using)` for each item
+    `put`, in order. `finish()` waits for the last and raises what any of them raised;
+    after an error the rest are skipped."""
+
+    def __init__(self, function, using):
+        super().__init__(daemon=True)
+        self.function, self.using = function, using
+        # The reader stays at most two batches ahead of the writer.
+        self.queue = queue.Queue(maxsize=2)
+        self.error = None
+        self.start()
+
+    def run(self):
+        try:
+            while (item := self.queue.get()) is not _DONE:
+                if self.error is None:
+                    try:
+                        self.function(item, self.using)
+                    except BaseException as error:  # handed to the thread that waits
+                        self.error = error
+        finally:
+            connections[self.using].close()
+
+    def put(self, item):
+        if self.error is not None:
+            raise self.error
+        self.queue.put(item)
+
+    def finish(self):
+        self.queue.put(_DONE)
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _write_texts(documents, using):
+    """Store `documents` ({visit id: search text}) and, on PostgreSQL, the vectors read
+    from them."""
+    connection = connections[using]
+    table = connection.ops.quote_name(Delegation._meta.db_table)
+    pk = connection.ops.quote_name(Delegation._meta.pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The text and the vector read from it in one statement: written one after the
+            # other, every row was written twice, and the second write took twice as long
+            # as working out the vectors.
+            vector, params = _vector_of_new_text(using)
+            cursor.execute(
+                f"UPDATE {table} SET search_text = new.text, search_vector = {vector} "
+                f"FROM unnest(%s::bigint[], %s::text[]) AS new (id, text) "
+                f"WHERE {table}.{pk} = new.id",
+                [*params, list(documents), list(documents.values())],
+            )
+        else:
+            # One statement run for many rows: Django's bulk_update would build a CASE of
+            # 500 branches, slower than reading the batch.
+            cursor.executemany(
+                f"UPDATE {table} SET search_text = %s WHERE {pk} = %s",
+                [(text, pk) for pk, text in documents.items()],
+            )
+
+
+def _vector_of_new_text(using):
+    """The SQL of the search vector (models.search_vector_of, its one definition) of a
+    visit whose search text is `new.text`, with its parameters."""
+    query = Delegation.objects.using(using).all().query
+    text = RawSQL("new.text", (), output_field=TextField())
+    expression = search_vector_of(text).resolve_expression(query)
+    return query.get_compiler(using).compile(expression)

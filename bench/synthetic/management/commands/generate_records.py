@@ -114,7 +114,7 @@ class Command(BaseCommand):
                 self.note(f"Building {aside.count(records)} indexes over the new rows…")
                 aside.restore(records)
             self.note("Building the search text and event index of the new visits…")
-            derived.rebuild_all(after=last_id)
+            derived.rebuild_all(after=last_id, beside=True)
             if aside.count():
                 self.note(f"Building {aside.count()} indexes of the visits' table…")
         finally:
