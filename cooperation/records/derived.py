@@ -94,7 +94,11 @@ class SearchReader:
         reads them), asked as a range. Five hundred ids written into each of a batch's
         two dozen queries were a third of its time: psycopg parses a statement that
         long anew every time."""
-        where = {"pk__gte": ids[0], "pk__lte": ids[-1]} if run and ids else {"pk__in": ids}
+        if run and ids:
+            where = {"pk__gte": ids[0], "pk__lte": ids[-1]}
+            in_batch = {"delegation__gte": ids[0], "delegation__lte": ids[-1]}
+        else:
+            where, in_batch = {"pk__in": ids}, {"delegation__in": ids}
         visits = self._rows(
             Delegation,
             where,
@@ -102,7 +106,6 @@ class SearchReader:
             "program_id",
             *OWN_COLUMNS.values(),
         )
-        in_batch = {f"delegation__{lookup.removeprefix('pk__')}": v for lookup, v in where.items()}
         self.activities = defaultdict(list)
         # The first step of each path that leads nowhere in this batch (no meetings, say)
         # is not asked again: a single visit's refresh stays a handful of queries.
