@@ -458,7 +458,9 @@ class PersonName(TimeStampedModel):
     history = RecordHistory()
 
     class Meta:
-        ordering = ("person", "language", "name")
+        # By the person's id, not by the person (whose own order would join its table to
+        # every query for these rows): they are read and shown one person at a time.
+        ordering = ("person_id", "language", "name")
         constraints = [
             models.UniqueConstraint(fields=("person", "name"), name="person_name_unique"),
         ]
@@ -925,7 +927,9 @@ class ProgramSignatory(TimeStampedModel):
     history = RecordHistory()
 
     class Meta:
-        ordering = ("program", "order", "id")
+        # By the programme's id, not by the programme (whose own order would join its table to
+        # every query for these rows): they are read and shown one programme at a time.
+        ordering = ("program_id", "order", "id")
         verbose_name_plural = _("programme signatories")
         constraints = [
             models.UniqueConstraint(fields=("program", "person"), name="program_signatory_unique"),
@@ -1253,7 +1257,9 @@ class DelegationMember(TimeStampedModel):
     history = RecordHistory()
 
     class Meta:
-        ordering = ("delegation", "-is_head", "order", "id")
+        # By the visit's id, not by the visit (whose own order would join its table to
+        # every query for these rows): they are read and shown one visit at a time.
+        ordering = ("delegation_id", "-is_head", "order", "id")
         constraints = [
             models.UniqueConstraint(
                 fields=("delegation", "person"), name="delegation_member_unique"
@@ -1496,7 +1502,9 @@ class MeetingParticipant(TimeStampedModel):
     history = RecordHistory()
 
     class Meta:
-        ordering = ("meeting", "order", "id")
+        # By the meeting's id, not by the meeting (whose own order would join its table to
+        # every query for these rows): they are read and shown one meeting at a time.
+        ordering = ("meeting_id", "order", "id")
         constraints = [
             models.CheckConstraint(
                 condition=Q(person__isnull=False) | Q(organization__isnull=False),
@@ -1642,7 +1650,9 @@ class Signing(TimeStampedModel):
     history = RecordHistory()
 
     class Meta:
-        ordering = ("delegation", "order", "id")
+        # By the visit's id, not by the visit (whose own order would join its table to
+        # every query for these rows): they are read and shown one visit at a time.
+        ordering = ("delegation_id", "order", "id")
         verbose_name = _("instrument signed during the visit")
         verbose_name_plural = _("instruments signed during the visit")
 

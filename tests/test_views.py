@@ -114,17 +114,42 @@ def test_event_page_query_count_does_not_grow_with_activities(
     add_activities(small, 1)
     big = make_event(slug="big-visit")
     add_activities(big, 8)
-    # 1 event with offices, place and programme; citations; members; meetings;
+    # 1 event with its place, programme and occasion; its sending and host offices with
+    # their parents (views.attach_organizations); citations; members; meetings;
     # participants; meeting citations; workshops; workshop citations; site visits;
     # site-visit citations; the instruments signed during it; the other spellings of the
     # people it names (cooperation/languages.person_name); the topics of the visit and of
     # its meetings, workshops and site visits, all in one (views.attach_topics); and first
     # the registry version.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get("/events/small-visit/")
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get("/events/big-visit/")
     assert response.text.count('class="activity ') == 24
+
+
+def test_event_page_reads_its_parts_without_joining_the_records_they_belong_to(
+    client, world, make_event
+):
+    # A part's query joins only what the page shows of it (its person, place, source…):
+    # sorting a visit's members or a meeting's participants by the visit or the meeting
+    # joined that table to the query only to sort by it (models' Meta.ordering).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    event = make_event(slug="joined-visit")
+    add_activities(event, 2)
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/events/joined-visit/")
+    parts = [q["sql"] for q in captured.captured_queries if re.search(r"_id\" IN \(", q["sql"])]
+    assert len(parts) >= 10
+    for sql in parts:
+        base = re.search(r'FROM "(\w+)"', sql).group(1)
+        parent = {
+            "cooperation_meetingparticipant": "cooperation_meeting",
+            "cooperation_personname": "cooperation_person",
+        }.get(base, "cooperation_delegation")
+        assert f'JOIN "{parent}"' not in sql, sql
 
 
 def test_timeline_puts_undated_activities_first_and_never_invents_dates(client, world):
