@@ -27,7 +27,7 @@ from django_countries.fields import CountryField
 from . import involvement
 from .history.records import RecordHistory
 from .involvement import TREE_DEPTH
-from .languages import DEFAULT, codes, every_language, fold, order_by_shown
+from .languages import DEFAULT, codes, every_language, fold, in_every_language, order_by_shown
 
 # Control characters a record's text may hold: tab, line feed and carriage return. Any other
 # (U+0000-U+001F, U+007F-U+009F) is refused: XML (the Atom feed, the sitemap) cannot carry
@@ -981,6 +981,25 @@ class DelegationQuerySet(PublishableQuerySet):
         return self.select_related(
             "sending_organization", "host_organization", "location", "program"
         ).defer(*SEARCH_FIELDS)
+
+    def as_listed(self):
+        """Only what an item of a list of events shows (includes/event_item.html): the
+        visit's title, dates and type, and the names of its offices and place. A visit's
+        row with its four records' whole rows was 7 kB, most of it texts no list shows."""
+        return self.select_related("sending_organization", "host_organization", "location").only(
+            "slug",
+            "start_date",
+            "end_date",
+            "date_basis",
+            "visit_type",
+            "host_absent",
+            *in_every_language(
+                "title",
+                "sending_organization__name",
+                "host_organization__name",
+                "location__name",
+            ),
+        )
 
     def involving(self, kind, value):
         """Visits that involve `value` (a record, or a code for countries and types of
