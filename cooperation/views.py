@@ -494,7 +494,7 @@ def event_detail(request, slug):
         # The organizations come in a query of their own (attach_organizations): joined
         # here as well, the nine tables cost PostgreSQL more to plan (5-8 ms) than the
         # second query costs to run.
-        .select_related("location", "program", "occasion__series")
+        .select_related("location", "program", "occasion")
         .prefetch_related(
             Prefetch("delegationcitation_set", queryset=citations, to_attr="citations"),
             Prefetch(
@@ -503,9 +503,9 @@ def event_detail(request, slug):
             ),
             Prefetch(
                 "meetings",
-                queryset=Meeting.objects.select_related(
-                    "place", "host_organization", "occasion"
-                ).order_by(*IN_VISIT),
+                queryset=Meeting.objects.select_related("place", "host_organization").order_by(
+                    *IN_VISIT
+                ),
             ),
             Prefetch(
                 "meetings__participants",
@@ -517,7 +517,7 @@ def event_detail(request, slug):
             ),
             Prefetch(
                 "workshops",
-                queryset=Workshop.objects.select_related("place", "occasion").order_by(*IN_VISIT),
+                queryset=Workshop.objects.select_related("place").order_by(*IN_VISIT),
             ),
             Prefetch(
                 "workshops__workshopcitation_set",
@@ -525,7 +525,7 @@ def event_detail(request, slug):
             ),
             Prefetch(
                 "site_visits",
-                queryset=SiteVisit.objects.select_related("place", "occasion").order_by(*IN_VISIT),
+                queryset=SiteVisit.objects.select_related("place").order_by(*IN_VISIT),
             ),
             Prefetch(
                 "site_visits__sitevisitcitation_set",
@@ -552,6 +552,7 @@ def event_detail(request, slug):
     event.modified_at = citing.latest_change(event)
     activities = event.activities()
     attach_topics([event, *activities])
+    attach_other_occasions(event, activities)
     # Instruments signed during the visit, published ones only; those signed at a meeting
     # are named with it too.
     signings = [s for s in event.signings.all() if s.instrument.is_published]
@@ -580,6 +581,23 @@ def attach_organizations(event):
     event.sending_organization = found[event.sending_organization_id]
     if event.host_organization_id:
         event.host_organization = found[event.host_organization_id]
+
+
+def attach_other_occasions(event, activities):
+    """The occasions of the activities that were part of another occasion than the visit
+    (the page names those only): none in most visits, so one query at most, and only
+    then, where joining the occasion to each kind of activity's query cost every page."""
+    others = {
+        activity.occasion_id
+        for activity in activities
+        if activity.occasion_id and activity.occasion_id != event.occasion_id
+    }
+    if not others:
+        return
+    found = Occasion.objects.in_bulk(others)
+    for activity in activities:
+        if activity.occasion_id in found:
+            activity.occasion = found[activity.occasion_id]
 
 
 # The relation from a topic to each kind of record whose page lists its topics on the visit's

@@ -3,6 +3,8 @@ neighbours in the series, the activities of other visits that were part of it, a
 event list filtered by it; only what published visits make public."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cooperation.models import Meeting, Occasion, Series, Status
 from cooperation.records import derived
@@ -68,5 +70,24 @@ def test_the_event_list_filters_by_occasion_of_a_visit_or_of_one_of_its_meetings
 
 def test_a_visits_page_names_its_occasion_and_an_activitys_own(client, council):
     assert 'href="/occasions/meeting-15/"' in client.get("/events/at-15th/").text
-    other = client.get("/events/other/").text
+    with CaptureQueriesContext(connection) as named:
+        other = client.get("/events/other/").text
     assert "Part of" in other and 'href="/occasions/meeting-15/"' in other
+    # The activity's own occasion costs the page one query (views.attach_other_occasions),
+    # whatever the number of activities; a page with none of its own does not pay it.
+    side_talks = Meeting.objects.get(slug="side-talks")
+    side_talks.occasion = None
+    side_talks.save()
+    with CaptureQueriesContext(connection) as unnamed:
+        assert "/occasions/" not in client.get("/events/other/").text
+    assert len(named) == len(unnamed) + 1
+    # An activity that was part of the visit's own occasion does not name it again.
+    Meeting.objects.create(
+        delegation=council[15].delegations.get(),
+        slug="at-the-meeting",
+        title="Working session",
+        occasion=council[15],
+    )
+    at_15th = client.get("/events/at-15th/").text
+    assert "Working session" in at_15th
+    assert at_15th.count('href="/occasions/meeting-15/"') == 1
