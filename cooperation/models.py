@@ -983,7 +983,7 @@ class DelegationQuerySet(PublishableQuerySet):
         ).defer(*SEARCH_FIELDS)
 
     def as_listed(self):
-        """Only what an item of a list of events shows (includes/event_item.html): the
+        """Only what an item of a list of events shows (records.event_items): the
         visit's title, dates and type, and the names of its offices and place. A visit's
         row with its four records' whole rows was 7 kB, most of it texts no list shows."""
         return self.select_related("sending_organization", "host_organization", "location").only(

@@ -693,10 +693,12 @@ def program_detail(request, slug):
         ),
         slug=slug,
     )
+    # Not program.delegations: its visits would each be handed the programme, reading the
+    # programme's id that as_listed() leaves out (a query per visit).
     events = (
-        program.delegations.published()
-        .select_related("sending_organization", "host_organization", "location")
-        .defer(*SEARCH_FIELDS)
+        Delegation.objects.published()
+        .as_listed()
+        .filter(program=program)
         .order_by("-start_date", "-id")
     )
     signing = getattr(program, "signing", None)
