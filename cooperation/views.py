@@ -150,7 +150,7 @@ def published_visit_types():
 
 
 def home(request):
-    events = Delegation.objects.published().with_listing().order_by("-start_date", "-id")[:6]
+    events = Delegation.objects.published().as_listed().order_by("-start_date", "-id")[:6]
     programs = CooperationProgram.objects.published().order_by(*instrument_order())[:6]
     return render(
         request,

@@ -5,6 +5,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cooperation import records
@@ -134,9 +136,6 @@ def test_event_page_reads_its_parts_without_joining_the_records_they_belong_to(
     # A part's query joins only what the page shows of it (its person, place, source…):
     # sorting a visit's members or a meeting's participants by the visit or the meeting
     # joined that table to the query only to sort by it (models' Meta.ordering).
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     event = make_event(slug="joined-visit")
     add_activities(event, 2)
     with CaptureQueriesContext(connection) as captured:

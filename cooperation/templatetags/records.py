@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 
 from cooperation import languages
 from cooperation.languages import current, shown
-from cooperation.models import Delegation
+from cooperation.models import Delegation, HostAbsent
 from cooperation.templatetags.registry import show_dates
 
 register = template.Library()
@@ -149,7 +149,7 @@ def _event_item(event, words):
     fallbacks = []
     language = words["language"]
     meta = [show_dates(event.start_date, event.end_date)]
-    if event.date_basis == "reported":
+    if event.date_basis == Delegation.DateBasis.REPORTED:
         meta.append(f" {conditional_escape(words['reported'])}")
     visit_type = words["types"].get(event.visit_type, event.visit_type)
     meta.append(f" · {conditional_escape(visit_type)}")
@@ -161,7 +161,8 @@ def _event_item(event, words):
         # The message's words are the catalogue's; the names in it are escaped above.
         sides = words["visiting"] % {"sending": sending, "host": host}
     else:
-        absent = "no_single_host" if event.host_absent == "no_single_host" else "host_not_stated"
+        no_single_host = event.host_absent == HostAbsent.NO_SINGLE_HOST
+        absent = "no_single_host" if no_single_host else "host_not_stated"
         sides = f"{sending} ({conditional_escape(words[absent])})"
     title = written(event, "title", "text", fallbacks, language)
     body = mark_safe(
