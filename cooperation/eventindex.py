@@ -47,8 +47,9 @@ SLOTS = 1024
 SLOT_FACTOR = 633
 SLOT = f"((delegation_id * {SLOT_FACTOR}) % {SLOTS})"
 
-# Created by migrations 0006 and 0023. Three indexes: (delegation, term), one row per pair,
-# for rebuilding a visit's rows and probing a second term; (term, start_date, delegation),
+# Created by migrations 0006, 0023 and 0025. Three indexes: (delegation, term), one row per
+# pair, for rebuilding a visit's rows, probing a second term and counting one kind of term
+# among chosen visits (cooperation/facets.py); (term, start_date, delegation),
 # a term's visits in date order; (term, sample slot, delegation), a term's sample, the
 # visits of the lowest slots, as a short range of its rows (a modulo scan of every row of
 # a term of 40,000 visits took 9 ms). All are dropped while a whole archive's rows are
@@ -66,16 +67,24 @@ INDEXES = {
     "(term, start_date, delegation_id)",
     "event_term_sample": f"CREATE INDEX event_term_sample ON {TABLE} (term, {SLOT}, delegation_id)",
 }
-# What PostgreSQL adds to an index: the date a range of dates filters on, read from the
-# index alone (SQLite has no INCLUDE).
-INCLUDED = {"event_term_sample": " INCLUDE (start_date)"}
+# How PostgreSQL's differ. The sample index includes the date a range of dates filters on,
+# read from the index alone (SQLite has no INCLUDE). The unique index compares terms byte by
+# byte (varchar_pattern_ops), so that one kind of term, `LIKE 'o:%'`, is a range of a
+# visit's rows rather than a test of each: under the database's collation it was a filter,
+# and the organizations of a country's 654 sampled visits at a million visits read 16,247
+# rows for 1,711 (5.6 ms; 3.5 ms as a range). Equality, all the other uses ask of it, works
+# the same under either.
+POSTGRESQL = {
+    "event_term_unique": f"CREATE UNIQUE INDEX event_term_unique ON {TABLE} "
+    "(delegation_id, term varchar_pattern_ops)",
+    "event_term_sample": INDEXES["event_term_sample"] + " INCLUDE (start_date)",
+}
 
 
 def index_statements(vendor):
-    return [
-        statement + (INCLUDED.get(name, "") if vendor == "postgresql" else "")
-        for name, statement in INDEXES.items()
-    ]
+    if vendor == "postgresql":
+        return [POSTGRESQL.get(name, statement) for name, statement in INDEXES.items()]
+    return list(INDEXES.values())
 
 
 # Each term's number of visits (EventTermCount), kept as rows come and go.

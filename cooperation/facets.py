@@ -228,16 +228,8 @@ def _count_many(results, kinds, total):
         if not chosen:
             return {kind: Counts(exact=False) for kind in kinds}
         scale = total / len(chosen)
-    rows = (
-        EventTerm.objects.using(results.using)
-        .filter(among("delegation_id", chosen, results.using))
-        .filter(_any_prefix(prefixes))
-        .values_list("term")
-        .annotate(count=Count("*"))
-        .order_by()
-    )
     values = {kind: {} for kind in kinds}
-    for term, number in rows:
+    for term, number in terms_of(chosen, prefixes, results.using):
         prefix, value = term.split(":", 1)
         if prefix in prefixes:
             values[prefixes[prefix]][value] = number
@@ -247,6 +239,20 @@ def _count_many(results, kinds, total):
         kind: Counts({v: max(_round(round(n * scale)), 1) for v, n in values[kind].items()}, False)
         for kind in kinds
     }
+
+
+def terms_of(visit_ids, prefixes, using):
+    """(term, visits) of the index rows of `visit_ids` whose terms have one of `prefixes`:
+    each visit's rows are probed by its id, and on PostgreSQL those of one kind are a range
+    of them (eventindex.POSTGRESQL)."""
+    return (
+        EventTerm.objects.using(using)
+        .filter(among("delegation_id", visit_ids, using))
+        .filter(_any_prefix(prefixes))
+        .values_list("term")
+        .annotate(count=Count("*"))
+        .order_by()
+    )
 
 
 def _count_dated(rows, kinds):

@@ -181,6 +181,21 @@ def test_a_terms_sample_is_a_range_of_the_sample_index(archive):
     assert "Filter" not in plan
 
 
+@postgresql_only
+def test_one_kind_among_chosen_visits_is_a_range_of_each_visits_rows(archive):
+    # Under the database's collation `LIKE 'o:%'` tested each of a visit's rows: at a
+    # million visits a country's sampled organizations read 16,247 rows for 1,711.
+    chosen = list(facets.involving("country", "AZ").visit_ids()[:50])
+    rows = facets.terms_of(chosen, {"o": "organization"}, "default")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = rows.explain()
+    assert "event_term_unique" in plan
+    assert "~>=~ 'o:'" in plan
+    counted = dict(rows)
+    assert counted and all(term.startswith("o:") for term in counted)
+
+
 def test_show_all_reaches_every_value_with_its_count(client, archive):
     groups, _ = shown_facets(client, {})
     organizations = next(group for group in groups if group["name"] == "organization")
