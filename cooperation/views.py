@@ -4,19 +4,18 @@ The one exception is a preview: staff who may view a programme or visit in the a
 its page while it is still a draft, marked as such, and never cached (see `preview`).
 """
 
+import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import (
-    CharField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
     Subquery,
-    Value,
     prefetch_related_objects,
 )
 from django.db.models.expressions import OrderBy
@@ -612,22 +611,61 @@ TOPIC_HOLDERS = {
 
 def attach_topics(records):
     """Set `topic_list` on each of `records` (a visit and its activities): its topics, by
-    name as the page's language shows them. One query for every kind of record, where a
-    prefetch per kind took a query each (about 1.2 ms apiece at a million visits)."""
+    name as the page's language shows them.
+
+    Two queries whatever the kinds of record: which topics each record has, read from the
+    link tables in one statement (`_topic_links`), then those topics in the order the page
+    shows them. A prefetch per kind took a query each (about 1.2 ms apiece at a million
+    visits); one union of the topics joined to each kind's links took 5 ms, most of it
+    Django writing the four parts' SQL, against 1.7 ms for these two."""
     held = {}
     for record in records:
         record.topic_list = []
         held.setdefault(TOPIC_HOLDERS[type(record)], {})[record.pk] = record
-    parts = [
-        Topic.objects.filter(**{f"{relation}__in": list(by_id)})
-        .annotate(holder_kind=Value(relation), holder=F(f"{relation}__id"))
-        .annotate(shown_name=ExpressionWrapper(order_by_shown("name"), CharField()))
-        .order_by()
-        for relation, by_id in held.items()
-    ]
-    topics = parts[0].union(*parts[1:], all=True).order_by("shown_name", "id")
-    for topic in topics:
-        held[topic.holder_kind][topic.holder].topic_list.append(topic)
+    using = records[0]._state.db
+    holders = {}
+    for relation, holder, topic in _topic_links(held, using):
+        holders.setdefault(topic, []).append(held[relation][holder])
+    if not holders:
+        return
+    topics = Topic.objects.using(using).filter(pk__in=holders)
+    for topic in topics.order_by(order_by_shown("name"), "id"):
+        for record in holders[topic.pk]:
+            record.topic_list.append(topic)
+
+
+@functools.cache
+def _link_table(relation):
+    """The table linking topics to the records of `relation` (a TOPIC_HOLDERS value), and
+    its columns of the record and of the topic."""
+    link = Topic._meta.get_field(relation)
+    through = link.through._meta
+    holder = through.get_field(link.field.m2m_field_name()).column
+    topic = through.get_field(link.field.m2m_reverse_field_name()).column
+    return through.db_table, holder, topic
+
+
+def _topic_links(held, using):
+    """(relation, record id, topic id) for each topic of the records `held` (relation to
+    {id: record}): one UNION ALL of the link tables, whose SQL is a few lines of text."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for relation, by_id in held.items():
+        table, holder, topic = _link_table(relation)
+        ids = [int(pk) for pk in by_id]
+        if connection.vendor == "postgresql":
+            among, keys = "= ANY(%s)", [ids]
+        else:
+            among, keys = f"IN ({', '.join(['%s'] * len(ids))})", ids
+        parts.append(
+            f"SELECT %s, {quote(holder)}, {quote(topic)} FROM {quote(table)} "
+            f"WHERE {quote(holder)} {among}"
+        )
+        params += [relation, *keys]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return cursor.fetchall()
 
 
 def robots_txt(request):

@@ -120,12 +120,12 @@ def test_event_page_query_count_does_not_grow_with_activities(
     # their parents (views.attach_organizations); citations; members; meetings;
     # participants; meeting citations; workshops; workshop citations; site visits;
     # site-visit citations; the instruments signed during it; the other spellings of the
-    # people it names (cooperation/languages.person_name); the topics of the visit and of
-    # its meetings, workshops and site visits, all in one (views.attach_topics); and first
-    # the registry version.
-    with django_assert_num_queries(15):
+    # people it names (cooperation/languages.person_name); which topics the visit and its
+    # meetings, workshops and site visits have, all in one, then those topics
+    # (views.attach_topics); and first the registry version.
+    with django_assert_num_queries(16):
         client.get("/events/small-visit/")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get("/events/big-visit/")
     assert response.text.count('class="activity ') == 24
 
