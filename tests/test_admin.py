@@ -7,10 +7,13 @@ import itertools
 import pytest
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.templatetags import admin_list
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
+from cooperation.admin import WRITTEN_FILTER
 from cooperation.models import (
     CooperationProgram,
     Delegation,
@@ -32,6 +35,7 @@ from cooperation.models import (
     Workshop,
 )
 from cooperation.records.rules import FROM_REVIEW
+from cooperation.templatetags.registry_admin import written_rows
 
 # The records' admins; the list of changes waiting for review is none (tests/test_workflow.py).
 COOPERATION_ADMINS = sorted(
@@ -266,7 +270,7 @@ def make_programs(make_event, count):
         )
 
 
-@pytest.mark.parametrize(
+changelists = pytest.mark.parametrize(
     ("model", "make_rows"),
     [
         (Delegation, make_delegations),
@@ -276,6 +280,9 @@ def make_programs(make_event, count):
     ],
     ids=["delegation", "meeting", "position", "programme"],
 )
+
+
+@changelists
 def test_changelist_query_count_does_not_grow_with_rows(admin_client, make_event, model, make_rows):
     url = admin_url(model, "changelist")
 
@@ -289,6 +296,54 @@ def test_changelist_query_count_does_not_grow_with_rows(admin_client, make_event
     assert len(few_rows.context["cl"].result_list) == 3
     assert len(many_rows.context["cl"].result_list) == 25
     assert len(many) == len(few), [query["sql"] for query in many.captured_queries]
+
+
+@changelists
+@pytest.mark.parametrize("prefix", ["", "/ru"])
+def test_changelist_rows_are_the_rows_django_writes(
+    admin_client, make_event, model, make_rows, prefix
+):
+    # registry_admin.written_rows writes each column once per page rather than once per
+    # cell: the same HTML, empty cells, choices, dates, offices and the filters each row's
+    # link carries included.
+    make_rows(make_event, 4)
+    url = prefix + admin_url(model, "changelist")
+    for query in ("", "?o=-1"):
+        response = admin_client.get(url + query)
+        assert response.status_code == 200
+        cl = response.context["cl"]
+        with translation.override(prefix.strip("/") or "en"):
+            written = ["".join(row) for row in written_rows(cl)]
+            djangos = ["".join(items) for items in admin_list.results(cl)]
+        assert len(written) == len(cl.result_list) > 0
+        assert written == djangos
+        assert written[0] in response.text
+
+
+def test_long_filters_are_the_filters_django_writes(admin_client, make_event):
+    # The visits' programme, country and year filters write their choices in one piece
+    # (registry_admin.written_choices): the same HTML as Django's admin/filter.html, the
+    # chosen value marked.
+    make_delegations(make_event, 3)
+    make_programs(make_event, 2)
+    event = Delegation.objects.select_related("sending_organization").first()
+    country = event.sending_organization.country.code
+    query = f"?year={event.start_date.year}&country={country}"
+    response = admin_client.get(admin_url(Delegation, "changelist") + query)
+    cl = response.context["cl"]
+    written = [spec for spec in cl.filter_specs if spec.template == WRITTEN_FILTER]
+    assert [spec.parameter_name for spec in written if hasattr(spec, "parameter_name")] == [
+        "country",
+        "year",
+    ]
+    assert len(written) == 3
+    for spec in written:
+        ours = admin_list.admin_list_filter(cl, spec)
+        spec.template = "admin/filter.html"
+        djangos = admin_list.admin_list_filter(cl, spec)
+        assert ours == djangos
+        assert ours in response.text
+    assert response.text.count('class="selected"') == 5
 
 
 # --- Autocomplete -------------------------------------------------------------------------
