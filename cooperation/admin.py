@@ -10,8 +10,6 @@ records officer can act on, instead of a constraint name or a server error.
 """
 
 import datetime as dt
-from functools import reduce
-from operator import or_
 from urllib.parse import parse_qsl
 
 from django import forms
@@ -1560,9 +1558,29 @@ class VisitCountryFilter(admin.SimpleListFilter):
         return queryset.in_country(value) if value else queryset
 
 
-def titled(words):
-    """Q for records whose title, in any language, contains `words`."""
-    return reduce(or_, (Q(**{f"{name}__icontains": words}) for name in in_every_language("title")))
+# Every programme's titles, each line one language's, case folded: kept per registry
+# version and database for the visits' search (programmes_titled).
+_programme_titles = registry_version.KeptPerVersion()
+
+
+def programmes_titled(words, using):
+    """The ids of the programmes whose title, in any language, contains `words`, case aside.
+
+    Matched here over every programme's titles, kept until a record changes: in a large
+    archive (10,000 programmes at a million visits) `UPPER(title) LIKE` over the three
+    titles of each took PostgreSQL 18 ms a search, and SQLite's UPPER folds only ASCII."""
+    folded = words.casefold()
+    if not folded or "\n" in folded:
+        return []
+
+    def read():
+        rows = CooperationProgram.objects.using(using).values_list(
+            "pk", *in_every_language("title")
+        )
+        return [(pk, "\n".join(t for t in titles if t).casefold()) for pk, *titles in rows]
+
+    titles = _programme_titles.get("titles", read, using=using)
+    return [pk for pk, text in titles if folded in text]
 
 
 @admin.register(Delegation)
@@ -1668,11 +1686,9 @@ class DelegationAdmin(NestedModelAdminMixin, PublishableAdmin, TranslationAdmin)
         term = search_term.strip()
         if not term:
             return queryset, False
-        # The programme ids are read first (programmes are few), so that the condition below
-        # is one bitmap OR of three indexes: a subquery here made PostgreSQL walk every visit.
-        programs = list(
-            CooperationProgram.objects.filter(titled(term)).values_list("pk", flat=True)
-        )
+        # The programme ids are found first, so that the condition below is one bitmap OR
+        # of three indexes: a subquery here made PostgreSQL walk every visit.
+        programs = programmes_titled(term, queryset.db)
         found = queryset.filter(
             queryset.matching_text(term) | Q(program__in=programs) | Q(slug=term)
         )

@@ -75,6 +75,7 @@ def archive(world, make_event):
         ("asset recovery", "Visit with a workshop"),
         ("Carpet Museum", "Visit with a site visit"),
         ("Plan of Consultations", "Visit under a draft plan"),
+        ("CONSULTATIONS 20", "Visit under a draft plan"),
         ("draft-visit", "Draft working visit"),
     ],
 )
@@ -82,6 +83,20 @@ def test_search_finds_a_visit_by_a_name_it_involves(admin_client, archive, term,
     titles = listed_titles(admin_client.get(CHANGELIST, {"q": term}))
 
     assert titles == {expected}
+
+
+def test_search_finds_a_programme_by_its_title_as_it_is_now(admin_client, archive):
+    # The programmes' titles are kept between searches (admin.programmes_titled) only
+    # until a record changes.
+    assert listed_titles(admin_client.get(CHANGELIST, {"q": "Plan of Consultations"}))
+    program = archive.draft_program
+    program.title_ru = "План консультаций"
+    program.title = "Roadmap 2030"
+    program.save()
+    assert not listed_titles(admin_client.get(CHANGELIST, {"q": "Plan of Consultations"}))
+    for term in ("roadmap", "ПЛАН КОНСУЛЬТАЦИЙ"):
+        titles = listed_titles(admin_client.get(CHANGELIST, {"q": term}))
+        assert titles == {"Visit under a draft plan"}
 
 
 def test_search_for_an_unknown_word_lists_nothing_and_says_so(admin_client, archive):
