@@ -244,8 +244,9 @@ def test_pages_never_repeat_or_skip_rows_with_equal_dates(client, world, make_ev
 def test_the_filter_forms_inputs_are_those_djangos_templates_write(
     client, world, monkeypatch, settings, query
 ):
-    # The form's inputs are written directly (filters.WrittenInput); drawn by Django's
-    # own widget templates instead, the form is the same to the byte.
+    # The form's inputs and selects are written directly (filters.WrittenInput,
+    # WrittenSelect); drawn by Django's own widget templates instead, the form is the same
+    # to the byte.
     from django import forms
 
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # each page rendered, not served from the cache
@@ -254,9 +255,12 @@ def test_the_filter_forms_inputs_are_those_djangos_templates_write(
     form = re.compile(r'<form method="get".*?</form>', re.S)
     written = form.search(client.get(f"/events/{query}").content.decode())[0]
     monkeypatch.setattr(filters.WrittenInput, "render", forms.Widget.render)
+    monkeypatch.setattr(filters.WrittenSelect, "render", forms.Widget.render)
     templated = form.search(client.get(f"/events/{query}").content.decode())[0]
     assert written == templated
     assert written.count("<input ") >= 13
+    assert written.count("<option ") >= 10
     if query:
         assert 'value="&quot;&lt;b&gt;&amp;amp;&#x27;"' in written
         assert 'value="2024-01-02"' in written and 'value="2023"' in written
+        assert '<option value="title" selected>' in written
