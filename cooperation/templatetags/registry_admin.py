@@ -239,8 +239,8 @@ class _Column:
                 if isinstance(value, (dt.date, dt.time)):
                     classes = [*classes, "nowrap"]
             elif isinstance(field.remote_field, models.ManyToOneRel):
-                related = getattr(result, field.name)
-                shown = empty if related is None else related
+                # The related record itself, as `lookup` read it.
+                shown = empty if value is None else value
             elif self.labels is not None and _hashable(value):
                 shown = self.labels.get(value, empty)
             else:
