@@ -14,6 +14,7 @@ below, since nothing else would say whether the pages changed.
 """
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import time
@@ -21,7 +22,9 @@ import time
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -30,6 +33,9 @@ from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from . import registry_version, replicas
 
 CACHEABLE_METHODS = {"GET", "HEAD"}
+# What patch_cache_control(public=True, no_cache=True) writes on a response without the
+# header: most of what this middleware answers, so written directly.
+REVALIDATED = "public, no-cache"
 
 
 def bump_version(sender, using=None, **kwargs):
@@ -53,10 +59,17 @@ def connect_signals():
     m2m_changed.connect(bump_version, dispatch_uid="bump-m2m")
 
 
+@functools.cache
 def admin_prefixes():
     """The admin's address in every language: /admin/ (English), /az/admin/, /ru/admin/."""
     others = (code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE)
     return ("/admin/", *(f"/{code}/admin/" for code in others))
+
+
+@receiver(setting_changed)
+def forget_languages(setting, **kwargs):
+    if setting in {"LANGUAGES", "LANGUAGE_CODE"}:
+        admin_prefixes.cache_clear()
 
 
 def is_public_path(path):
@@ -89,9 +102,19 @@ def valid_since(changed_at, day):
     day, since the page gives the day (its citation's accessed date). Just before midnight
     rather than on it, so that a copy validated by a Last-Modified of midnight is fresh
     (modified_since() takes only a date strictly after the change)."""
-    midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    day_began = midnight - dt.timedelta(microseconds=1)
+    day_began = _day_began(day, timezone.get_current_timezone())
     return max(changed_at, day_began) if changed_at else day_began
+
+
+@functools.lru_cache(maxsize=4)
+def _day_began(day, zone):
+    midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min), zone)
+    return midnight - dt.timedelta(microseconds=1)
+
+
+@functools.lru_cache(maxsize=4)
+def _http_date(seconds):
+    return http_date(seconds)
 
 
 def used_nonce(request):
@@ -142,12 +165,13 @@ class PublicPageCacheMiddleware:
         ).hexdigest()
         etag = f'"{digest}"'
 
-        if_none_match = request.headers.get("If-None-Match")
+        # From META rather than request.headers, which would copy every header first.
+        if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
         if if_none_match is not None:
             # Only a 200 for this very address, version and day was given this ETag, so a
             # match proves the copy current (not "*": it would answer 304 for an address
             # with no page, a draft's 404). If-Modified-Since is then ignored.
-            if etag in parse_etags(if_none_match):
+            if if_none_match == etag or etag in parse_etags(if_none_match):
                 return self.validate(HttpResponseNotModified(), etag, changed_at)
             modified_since = None
         else:
@@ -185,7 +209,7 @@ class PublicPageCacheMiddleware:
         A date later than now is ignored, as HTTP asks: no copy can have been made then,
         and honouring it would answer 304 for as long as the date is ahead.
         """
-        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
         if since is None or since > time.time():
             return False
         # Strictly before: a date names a whole second, and a change within the second a
@@ -197,8 +221,11 @@ class PublicPageCacheMiddleware:
         if response.status_code in (200, 304):
             response["ETag"] = etag
             if changed_at:
-                response["Last-Modified"] = http_date(last_modified(changed_at))
+                response["Last-Modified"] = _http_date(last_modified(changed_at))
         # Stored, but checked with the server before each reuse: an unpublished record
         # disappears at once.
-        patch_cache_control(response, public=True, no_cache=True)
+        if "Cache-Control" in response:
+            patch_cache_control(response, public=True, no_cache=True)
+        else:
+            response["Cache-Control"] = REVALIDATED
         return response

@@ -161,3 +161,25 @@ def test_the_version_read_is_the_kept_connections_health_check(monkeypatch):
     broken.close()
     assert registry_version.current() == expected
     assert connection.connection is not broken and not checks
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db(transaction=True)
+def test_the_version_read_is_prepared_on_each_connection():
+    """The read that begins every public request, and is most of a 304, is parsed and
+    planned once per connection rather than once per request
+    (DATABASE_PREPARED_STATEMENTS, config/settings.py); a read whose queries are counted
+    still goes through Django's cursor and is counted."""
+    connection.ensure_connection()
+    expected = registry_version.current()
+    for _ in range(6):
+        assert registry_version.current() == expected
+    with CaptureQueriesContext(connection) as queries:
+        assert registry_version.current() == expected
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s",
+                [registry_version.READ],
+            )
+            assert cursor.fetchone()[0] == 1
+    assert [query["sql"] for query in queries][0] == registry_version.READ

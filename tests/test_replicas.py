@@ -81,10 +81,17 @@ def test_one_replica_url_is_read_like_the_primary_url():
     assert replica["ENGINE"] == "django.db.backends.postgresql"
     assert replica["CONN_MAX_AGE"] == databases["default"]["CONN_MAX_AGE"] == 30
     assert replica["CONN_HEALTH_CHECKS"] is True
-    assert replica["OPTIONS"] == {"connect_timeout": 2, "options": "-c statement_timeout=20000"}
+    assert replica["OPTIONS"] == {
+        "connect_timeout": 2,
+        "options": "-c statement_timeout=20000",
+        "prepare_threshold": 5,
+    }
     assert replica["TEST"] == {"MIRROR": "default"}
     # The primary waits on no connect timeout of the replicas' kind.
-    assert databases["default"]["OPTIONS"] == {"options": "-c statement_timeout=20000"}
+    assert databases["default"]["OPTIONS"] == {
+        "options": "-c statement_timeout=20000",
+        "prepare_threshold": 5,
+    }
 
 
 def test_two_replica_urls_separated_by_a_comma_or_spaces():
@@ -100,7 +107,7 @@ def test_two_replica_urls_separated_by_a_comma_or_spaces():
         assert replica_aliases == ["replica_1", "replica_2"]
         assert databases["replica_1"]["HOST"] == "10.0.0.2"
         assert databases["replica_2"]["HOST"] == "10.0.0.3"
-        assert databases["replica_2"]["OPTIONS"] == {"connect_timeout": 5}
+        assert databases["replica_2"]["OPTIONS"]["connect_timeout"] == 5
 
 
 def test_no_replica_url_keeps_the_primary_alone():
