@@ -102,9 +102,11 @@ PAGES = {
     # the topic named in the URL (read once, while the list settles names: suggest.py);
     # count; ids of the page; its events; the results' ids for counting (cooperation/
     # facets.py); their index rows, every facet and picture counted in one GROUP BY; the
-    # organizations, people (and their other spellings), instruments, topics, places and
-    # occasions the facets name; the located places of the map
-    "/events/?topic=extradition&year=2022": 1 + 14,
+    # registry version again, for the records the facets name, kept per version
+    # (views.facet_records); on the first request of a version those organizations, people
+    # (and their other spellings), instruments, topics, places and occasions; the located
+    # places of the map
+    "/events/?topic=extradition&year=2022": 1 + 15,
     # occasion with its series and place; the previous and the next public meeting of the
     # series; whether its place is public; activities of other visits that were part of it
     # (meetings, workshops, site visits); count; ids; events
@@ -112,7 +114,7 @@ PAGES = {
     # ...and, for an occasion of no series and no place, neither neighbours nor place
     "/occasions/forum/": 1 + 7,
     # the same list for an occasion (the form lists no choices: records are chosen by name)
-    "/events/?occasion=session-2": 1 + 14,
+    "/events/?occasion=session-2": 1 + 15,
 }
 # Pages that list the crowd's events.
 LISTS = {url for url in PAGES if url not in ("/programs/",)}
@@ -126,3 +128,21 @@ def test_page_query_count_is_fixed(client, crowd, url, expected):
     assert count_queries(client, url) == expected
     if url in LISTS:
         assert 'class="event-item"' in client.get(url).text, url
+
+
+def test_the_records_facets_name_are_read_once_per_version(client, crowd, world):
+    crowd(2)
+    first = count_queries(client, "/events/?occasion=session-2")
+    # Another list naming the same records, in the same version of the registry: the
+    # organizations, people, programme, topic, places and occasion are not read again.
+    again = count_queries(client, "/events/?occasion=session-2&sort=title")
+    assert again < first
+    # A record renamed: the next list reads them again, and names it as it is now.
+    world.russia.name = "Prosecutor General's Office of Russia (renamed)"
+    world.russia.save()
+    assert count_queries(client, "/events/?occasion=session-2&sort=date") == first
+    facets = client.get("/events/?occasion=session-2&sort=title").context["facets"]
+    organizations = next(facet for facet in facets if facet["name"] == "organization")
+    assert "Prosecutor General's Office of Russia (renamed)" in [
+        item["label"] for item in organizations["items"]
+    ]
