@@ -123,3 +123,30 @@ class KeptPerVersion:
         if key not in kept[1]:
             kept[1][key] = compute()
         return kept[1][key]
+
+
+class KeptRecords:
+    """Records read by id and kept until the registry's version changes, per kind and
+    database: what pages name again and again (the records a list's facets name, the
+    places its map locates) read once per version instead of in a query per page. At
+    most `limit` ids are kept per kind, so that a crawler walking every page cannot fill
+    the process's memory; past it, what is not kept is read each time.
+
+    Read the version before the records (as get() does): records read after it are as new
+    as it or newer, so what is kept under a version is never older than that version."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self._kept = KeptPerVersion()
+
+    def get(self, kind, ids, read, using=DEFAULT_DB_ALIAS, version=None):
+        """{id: record} of `ids`, `read(missing ids)` giving {id: record} of those it
+        finds; an id it does not find is remembered as absent."""
+        kept = self._kept.get(kind, dict, using, version)
+        missing = [pk for pk in ids if pk not in kept]
+        if missing:
+            found = read(missing)
+            if len(kept) + len(missing) > self.limit:
+                return {pk: record for pk in ids if (record := kept.get(pk) or found.get(pk))}
+            kept.update({pk: found.get(pk) for pk in missing})
+        return {pk: kept[pk] for pk in ids if kept[pk] is not None}

@@ -224,13 +224,11 @@ FACET_RECORDS = {
 }
 
 
-# The records the facets name, kept per registry version and database: the list's facets
-# name much the same records on page after page (the busiest offices, people and places),
-# and reading them took a query per model, about 1 ms each at a million visits, most of it
-# Django writing the SQL. At most FACET_RECORDS_KEPT per model are kept, so that walking
-# every facet page cannot fill the process's memory; past it they are read each time.
-_facet_records = registry_version.KeptPerVersion()
-FACET_RECORDS_KEPT = 5_000
+# The records the facets name, kept per registry version: the list's facets name much the
+# same records on page after page (the busiest offices, people and places), and reading
+# them took a query per model, about 1 ms each at a million visits, most of it Django
+# writing the SQL.
+_facet_records = registry_version.KeptRecords(limit=5_000)
 
 
 def facet_records(wanted):
@@ -249,21 +247,13 @@ def facet_records(wanted):
         version = registry_version.current(using)
         for kind, keys in ids.items():
             if keys:
-                kept = _facet_records.get(kind, dict, using, version)
-                found[kind] = _kept_records(kept, FACET_RECORDS[kind], keys, using)
+                read = functools.partial(_in_bulk, FACET_RECORDS[kind], using)
+                found[kind] = _facet_records.get(kind, keys, read, using, version)
     return {kind: found.get("program" if kind == "instrument" else kind, {}) for kind in wanted}
 
 
-def _kept_records(kept, records, ids, using):
-    """{id: record} of `ids` among `records()`, from `kept` ({id: record, or None for an
-    id those records lack}) and, for ids it lacks, read from `using` and added to it."""
-    missing = [pk for pk in ids if pk not in kept]
-    if missing:
-        read = records().using(using).in_bulk(missing)
-        if len(kept) + len(missing) > FACET_RECORDS_KEPT:
-            return {pk: record for pk in ids if (record := kept.get(pk) or read.get(pk))}
-        kept.update({pk: read.get(pk) for pk in missing})
-    return {pk: kept[pk] for pk in ids if kept[pk] is not None}
+def _in_bulk(records, using, ids):
+    return records().using(using).in_bulk(ids)
 
 
 def facet_items(kind, pairs, counts, query, records=None):

@@ -5,6 +5,7 @@ beside it holds the same numbers, and the country pages."""
 import datetime as dt
 import html
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -370,3 +371,12 @@ def test_the_shapes_the_tags_write_escape_names_and_links():
     assert "<title>&lt;RU&gt; → &lt;AZ&gt;: 4</title>" in cells
     assert 'href="/events/?from_country=RU&amp;to_country=AZ"' in cells
     assert ">4</text></a>" in cells
+
+
+@pytest.mark.django_db
+def test_a_place_located_after_a_map_was_drawn_is_on_the_next_map(client, world):
+    # The places a map draws are kept until a record changes (templatetags/pictures.py).
+    assert "<title>Baku: " not in client.get("/events/").text
+    world.baku.latitude, world.baku.longitude = Decimal("40.4093"), Decimal("49.8671")
+    world.baku.save()
+    assert "<title>Baku: " in client.get("/events/").text

@@ -104,9 +104,9 @@ PAGES = {
     # facets.py); their index rows, every facet and picture counted in one GROUP BY; the
     # registry version again, for the records the facets name, kept per version
     # (views.facet_records); on the first request of a version those organizations, people
-    # (and their other spellings), instruments, topics, places and occasions; the located
-    # places of the map
-    "/events/?topic=extradition&year=2022": 1 + 15,
+    # (and their other spellings), instruments, topics, places and occasions; the version
+    # again and, on the first request of a version, the places the map draws
+    "/events/?topic=extradition&year=2022": 1 + 16,
     # occasion with its series and place; the previous and the next public meeting of the
     # series; whether its place is public; activities of other visits that were part of it
     # (meetings, workshops, site visits); count; ids; events
@@ -114,7 +114,7 @@ PAGES = {
     # ...and, for an occasion of no series and no place, neither neighbours nor place
     "/occasions/forum/": 1 + 7,
     # the same list for an occasion (the form lists no choices: records are chosen by name)
-    "/events/?occasion=session-2": 1 + 15,
+    "/events/?occasion=session-2": 1 + 16,
 }
 # Pages that list the crowd's events.
 LISTS = {url for url in PAGES if url not in ("/programs/",)}
@@ -134,7 +134,8 @@ def test_the_records_facets_name_are_read_once_per_version(client, crowd, world)
     crowd(2)
     first = count_queries(client, "/events/?occasion=session-2")
     # Another list naming the same records, in the same version of the registry: the
-    # organizations, people, programme, topic, places and occasion are not read again.
+    # organizations, people, programme, topic, places and occasion its facets name, and the
+    # places its map draws, are not read again.
     again = count_queries(client, "/events/?occasion=session-2&sort=title")
     assert again < first
     # A record renamed: the next list reads them again, and names it as it is now.
