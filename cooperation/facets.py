@@ -33,7 +33,7 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 
 from . import eventindex, registry_version
 from .models import Delegation, EventTerm, EventTermCount
-from .pagination import _round, count_results
+from .pagination import ResultCount, _round, count_results
 
 # The prefix of each kind of count in the event index.
 PREFIXES = {**eventindex.PREFIXES, "year": "y", "month": "m", "direction": "d"}
@@ -351,6 +351,14 @@ def among(column, keys, using):
 
 def _highest_id(using):
     return Delegation.objects.using(using).aggregate(highest=Max("pk"))["highest"] or 0
+
+
+def kept_count(results):
+    """The exact number of `results` as a pagination.ResultCount where the index keeps it
+    (a single term, no dates), else None: a list filtered by one record, a country or a
+    visit type is counted exactly, however many visits it has, without reading them."""
+    total = _kept_total(results)
+    return None if total is None else ResultCount(total, exact=True)
 
 
 def _kept_total(results):

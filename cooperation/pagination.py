@@ -99,7 +99,9 @@ class ResultPage:
 
     @property
     def pages_capped(self):
-        return not self.count.exact and self.num_pages == MAX_PAGES
+        return self.num_pages == MAX_PAGES and (
+            not self.count.exact or self.count.value > MAX_PAGES * self.per_page
+        )
 
     def has_next(self):
         return self.number < self.num_pages
@@ -125,7 +127,11 @@ def page_of(queryset, number, per_page=None, rows=None, count=None):
     """
     per_page = per_page or settings.EVENTS_PER_PAGE
     count = count or count_results(queryset)
-    num_pages = max(1, math.ceil(count.value / per_page)) if count.exact else MAX_PAGES
+    # An exact count may be past COUNT_CAP when it was kept rather than counted
+    # (facets.kept_count): the pages stop at MAX_PAGES all the same.
+    num_pages = (
+        min(max(1, math.ceil(count.value / per_page)), MAX_PAGES) if count.exact else MAX_PAGES
+    )
     if number > num_pages:
         raise Http404("There is no such page of results.")
     offset = (number - 1) * per_page

@@ -382,13 +382,14 @@ def event_list(request):
         return render(request, "cooperation/event_list.html", context, status=400)
 
     ids = result_ids(filterset)
-    count = None
+    results = facets.for_filterset(filterset)
     if filterset.form.cleaned_data.get("q"):
         count = count_results(ids, estimate_first=True)
         if count.exact:
             ids = in_order_without_index(ids)
+    else:
+        count = facets.kept_count(results)
     page = page_of(ids, page_number, rows=listed_events, count=count)
-    results = facets.for_filterset(filterset)
     chips = active_filters(filterset)
     context.update(
         page=page,

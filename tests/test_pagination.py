@@ -67,3 +67,18 @@ def test_facets_of_a_large_filtered_result_are_estimates_and_say_so(client, many
     assert not years["exact"]
     assert all(item["count_text"].startswith("about ") for item in years["items"])
     assert "Counts marked “about” are estimated from an even sample" in response.text
+
+
+def test_a_list_of_one_record_is_counted_exactly_past_the_cap(client, many):
+    # The index keeps each record's and country's number of visits (facets.kept_count):
+    # past COUNT_CAP the list still says how many there are, and paging still stops.
+    response = client.get("/events/", {"country": "AZ"})
+    count = response.context["page"].count
+    assert count.exact and count.value == 7
+    assert "7 events<" in response.text
+    last = client.get("/events/", {"country": "AZ", "page": "3"})
+    assert "Only the first 3 pages can be browsed" in last.text
+    assert client.get("/events/", {"country": "AZ", "page": "4"}).status_code == 404
+    # Filtered by a date as well, the list is counted as before.
+    dated = client.get("/events/", {"country": "AZ", "date_from": "2000-01-01"})
+    assert not dated.context["page"].count.exact
