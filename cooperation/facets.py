@@ -129,14 +129,13 @@ class Results:
                 self.terms, using=self.using, date_from=self.date_from, date_to=self.date_to
             ).order_by()
         # Every published visit has the term of its year: the years of the range (the index
-        # counts a few dozen), each read between its dates from the index.
+        # counts a few dozen, known from the whole archive's counts, kept per registry
+        # version), each read between its dates from the index.
         years = [
-            term
-            for term in EventTermCount.objects.using(self.using)
-            .filter(term__startswith="y:")
-            .values_list("term", flat=True)
-            if (not self.date_from or int(term[2:]) >= self.date_from.year)
-            and (not self.date_to or int(term[2:]) <= self.date_to.year)
+            f"y:{year}"
+            for year in whole_archive("y", self.using).values
+            if (not self.date_from or int(year) >= self.date_from.year)
+            and (not self.date_to or int(year) <= self.date_to.year)
         ]
         rows = EventTerm.objects.using(self.using).filter(term__in=years)
         if self.date_from:
@@ -354,22 +353,40 @@ def _highest_id(using):
 
 
 def kept_count(results):
-    """The exact number of `results` as a pagination.ResultCount where the index keeps it
-    (a single term, no dates), else None: a list filtered by one record, a country or a
-    visit type is counted exactly, however many visits it has, without reading them."""
+    """The exact number of `results` as a pagination.ResultCount where the index keeps it,
+    else None: a list filtered by one record, a country, a visit type or a year alone is
+    counted exactly, however many visits it has, without reading them."""
     total = _kept_total(results)
     return None if total is None else ResultCount(total, exact=True)
 
 
 def _kept_total(results):
-    """The number of results when the index keeps it (a single term, no dates), else None."""
-    if len(results.terms) != 1 or results.ids is not None or results.date_from or results.date_to:
+    """The number of results when the index keeps it, else None: a single term without
+    dates, or no term between the first and the last day of one year (the visits of that
+    year, each of which has the year's term: eventindex.COUNTED)."""
+    if results.ids is not None:
+        return None
+    if len(results.terms) == 1 and not results.date_from and not results.date_to:
+        term = results.terms[0]
+    elif not results.terms and _one_whole_year(results.date_from, results.date_to):
+        term = f"y:{results.date_from.year}"
+    else:
         return None
     return (
         EventTermCount.objects.using(results.using)
-        .filter(term=results.terms[0])
+        .filter(term=term)
         .values_list("events", flat=True)
         .first()
+    )
+
+
+def _one_whole_year(first, last):
+    return (
+        first is not None
+        and last is not None
+        and first.year == last.year
+        and (first.month, first.day) == (1, 1)
+        and (last.month, last.day) == (12, 31)
     )
 
 

@@ -82,3 +82,14 @@ def test_a_list_of_one_record_is_counted_exactly_past_the_cap(client, many):
     # Filtered by a date as well, the list is counted as before.
     dated = client.get("/events/", {"country": "AZ", "date_from": "2000-01-01"})
     assert not dated.context["page"].count.exact
+
+
+def test_a_year_is_counted_exactly_past_the_cap(client, many):
+    # Every visit has its year's term in the index (eventindex.COUNTED), its count kept.
+    response = client.get("/events/", {"year": "2023"})
+    count = response.context["page"].count
+    assert count.exact and count.value == 7
+    assert "7 events<" in response.text
+    # Part of a year is counted as before.
+    part = client.get("/events/", {"date_from": "2023-01-01", "date_to": "2023-12-30"})
+    assert not part.context["page"].count.exact
