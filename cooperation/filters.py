@@ -366,6 +366,9 @@ class EventFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
         self.form.fields["sort"].required = False
+        # Records the list read while settling names (suggest.resolve_names), by filter.
+        for name, record in getattr(self.request, "named_records", {}).items():
+            self.form.fields[name].known = record
 
     def get_form_class(self):
         """The form class, built once per process: django-filter builds it anew for each
@@ -377,9 +380,6 @@ class EventFilter(django_filters.FilterSet):
         if "_form_class" not in cls.__dict__:
             cls._form_class = super().get_form_class()
         return cls._form_class
-        # Records the list read while settling names (suggest.resolve_names), by filter.
-        for name, record in getattr(self.request, "named_records", {}).items():
-            self.form.fields[name].known = record
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
