@@ -354,9 +354,14 @@ def _highest_id(using):
 
 def kept_count(results):
     """The exact number of `results` as a pagination.ResultCount where the index keeps it,
-    else None: a list filtered by one record, a country, a visit type or a year alone is
-    counted exactly, however many visits it has, without reading them."""
-    total = _kept_total(results)
+    else None: the whole archive, and a list filtered by one record, a country, a visit
+    type or a year alone, are counted exactly, however many visits they have, without
+    reading them."""
+    if results.whole_archive:
+        # Every published visit has exactly one year's term: the archive is their sum.
+        total = sum(whole_archive("y", results.using).values.values())
+    else:
+        total = _kept_total(results)
     return None if total is None else ResultCount(total, exact=True)
 
 
