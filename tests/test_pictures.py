@@ -380,3 +380,11 @@ def test_a_place_located_after_a_map_was_drawn_is_on_the_next_map(client, world)
     world.baku.latitude, world.baku.longitude = Decimal("40.4093"), Decimal("49.8671")
     world.baku.save()
     assert "<title>Baku: " in client.get("/events/").text
+
+
+def test_outlines_are_written_unescaped_because_they_need_no_escaping():
+    # templatetags/pictures.map_shapes writes the outlines' paths as they are.
+    for outline in pictures.world().outlines:
+        for path in (outline.path, outline.coarse_path):
+            assert path and html.escape(path) == path
+            assert re.fullmatch(r"[MlZz0-9 .e+\-]+", path), outline.code
