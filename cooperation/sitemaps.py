@@ -246,9 +246,8 @@ def site(request):
     return f"{request.scheme}://{request.get_host()}"
 
 
-def section_address(base, kind, number=None):
-    address = f"{base}{reverse('sitemap-section', args=[kind])}"
-    return address if number is None else f"{address}?p={number}"
+def section_address(base, kind):
+    return f"{base}{reverse('sitemap-section', args=[kind])}"
 
 
 # --- The views ----------------------------------------------------------------------------
@@ -263,7 +262,10 @@ def index(request):
     if country_codes():
         sections.append((section_address(base, "countries"), latest))
     for kind, numbered in by_kind.items():
-        sections += [(section_address(base, kind, n), modified) for n, modified in numbered]
+        # The kind's address found once, not once for each of its sections (a million
+        # visits have 500).
+        address = section_address(base, kind)
+        sections += [(f"{address}?p={n}", modified) for n, modified in numbered]
     entries = []
     for address, modified in sections:
         lastmod = f"<lastmod>{w3c_datetime(modified)}</lastmod>" if modified else ""
