@@ -230,12 +230,16 @@ def _count_many(results, kinds, total):
     values = {kind: {} for kind in kinds}
     # Its rows read with a cursor of their own: a sample names a few thousand values, and
     # Django's reading of each row (its converters) cost 1 us a row, 3 ms of a list.
-    with connections[results.using].cursor() as cursor:
-        cursor.execute(*terms_of(chosen, prefixes, results.using).query.sql_with_params())
-        for term, number in cursor.fetchall():
-            prefix, value = term.split(":", 1)
-            if prefix in prefixes:
-                values[prefixes[prefix]][value] = number
+    # No visit, no query (Django's SQL for `IN ()` is none at all: EmptyResultSet).
+    rows = []
+    if chosen:
+        with connections[results.using].cursor() as cursor:
+            cursor.execute(*terms_of(chosen, prefixes, results.using).query.sql_with_params())
+            rows = cursor.fetchall()
+    for term, number in rows:
+        prefix, value = term.split(":", 1)
+        if prefix in prefixes:
+            values[prefixes[prefix]][value] = number
     if scale == 1.0:
         return {kind: Counts(values[kind]) for kind in kinds}
     # A sample's numbers are small: each is scaled and rounded once, not once per value.
