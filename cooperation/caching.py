@@ -153,7 +153,8 @@ class PublicPageCacheMiddleware:
             patch_cache_control(response, private=True, no_cache=True)
             return response
 
-        version, changed_at = registry_version.current()
+        read = registry_version.current()
+        version, changed_at = read
         # A page names the day it was read (its citation's accessed date): a copy, cached or
         # validated, serves that day only.
         day = today()
@@ -188,9 +189,10 @@ class PublicPageCacheMiddleware:
             return with_fresh_nonce(request, response, nonce)
         # Rendered from a read replica as new as `version`, when there is one
         # (cooperation/replicas.py): the page is then exactly the version its ETag names.
-        response = self.validate(
-            replicas.serve(request, version, self.get_response), etag, changed_at
-        )
+        with registry_version.held(read):
+            response = self.validate(
+                replicas.serve(request, version, self.get_response), etag, changed_at
+            )
         if response.status_code == 200 and not response.streaming and not response.cookies:
             cache.set(key, (response, used_nonce(request)), settings.PUBLIC_PAGE_CACHE_SECONDS)
         if modified_since and response.status_code == 200:

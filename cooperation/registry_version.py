@@ -6,11 +6,16 @@ record, so it must not travel in fixtures, appear in the admin, or go back in ti
 an old dump is loaded. Migration 0003 creates the table with its single row.
 """
 
+import contextlib
+import contextvars
 import datetime as dt
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 TABLE = "cooperation_registry_version"
+
+# The version a public page is being rendered for (held()), by database.
+_held = contextvars.ContextVar("registry_version_held", default=None)
 
 
 def _now_micros():
@@ -26,6 +31,9 @@ def current(using=DEFAULT_DB_ALIAS):
     (`SELECT 1`) before it: a kept connection that turns out to be broken is closed, and
     the read made again on a new one, which is what the health check would have done.
     """
+    held = _held.get()
+    if held is not None and held[0] == using:
+        return held[1]
     connection = connections[using]
     if (
         connection.connection is not None
@@ -42,6 +50,21 @@ def current(using=DEFAULT_DB_ALIAS):
 
 
 READ = f"SELECT version, changed_at FROM {TABLE} WHERE id = 1"
+
+
+@contextlib.contextmanager
+def held(value, using=DEFAULT_DB_ALIAS):
+    """current(using) answers `value`, the version just read, within the block: a public
+    page is rendered for the version its ETag names (cooperation/caching.py), and what the
+    page keeps per version (KeptPerVersion, KeptRecords) asks for that version again rather
+    than reading it once for each thing kept. A page only reads, so nothing it does moves
+    the version meanwhile; a change made by another request meanwhile is the next version's,
+    and the page's records, read after `value` was, are as new as it or newer."""
+    token = _held.set((using, value))
+    try:
+        yield
+    finally:
+        _held.reset(token)
 
 
 def _read(connection):
