@@ -236,3 +236,14 @@ def test_dumpdata_leaves_the_index_out(archive):
     assert "eventterm" not in out.getvalue()
     assert "eventtermcount" not in out.getvalue()
     assert "cooperation.delegation" in out.getvalue()
+
+
+def test_a_year_alone_lists_its_visits_from_the_index_in_date_order(client, archive):
+    from cooperation.filters import EventFilter
+
+    for sort, order in (("-date", ("-start_date", "-pk")), ("date", ("start_date", "pk"))):
+        filterset = EventFilter({"year": "2023", "sort": sort}, queryset=published())
+        assert filterset.is_valid()
+        expected = published().filter(start_date__year=2023).order_by(*order)
+        assert list(filterset.indexed_ids()) == list(expected.values_list("pk", flat=True))
+        assert expected.count() >= 2
