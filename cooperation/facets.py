@@ -234,7 +234,8 @@ def _count_many(results, kinds, total):
     rows = []
     if chosen:
         with connections[results.using].cursor() as cursor:
-            cursor.execute(*terms_of(chosen, prefixes, results.using).query.sql_with_params())
+            query = terms_of(chosen, prefixes, results.using).query
+            cursor.execute(*query.get_compiler(results.using).as_sql())
             rows = cursor.fetchall()
     for term, number in rows:
         prefix, value = term.split(":", 1)
@@ -380,15 +381,14 @@ def _kept_total(results):
     year, each of which has the year's term: eventindex.COUNTED)."""
     if results.ids is not None:
         return None
-    if len(results.terms) == 1 and not results.date_from and not results.date_to:
-        term = results.terms[0]
-    elif not results.terms and _one_whole_year(results.date_from, results.date_to):
-        term = f"y:{results.date_from.year}"
-    else:
+    if not results.terms and _one_whole_year(results.date_from, results.date_to):
+        # The year's count is among the whole archive's, kept per registry version.
+        return whole_archive("y", results.using).values.get(str(results.date_from.year), 0)
+    if len(results.terms) != 1 or results.date_from or results.date_to:
         return None
     return (
         EventTermCount.objects.using(results.using)
-        .filter(term=term)
+        .filter(term=results.terms[0])
         .values_list("events", flat=True)
         .first()
     )

@@ -73,8 +73,9 @@ def _read(connection):
         # cursor (a wrapper per query, its checks and hooks) cost about as much as the read
         # itself, which on a 304 is most of the answer. On PostgreSQL the cursor binds on
         # the server, so psycopg prepares the statement once the connection has run it
-        # `prepare_threshold` times (OPTIONS; None, as a pooler in transaction mode may
-        # need, never prepares): the server then skips parsing and planning it.
+        # `prepare_threshold` times (DATABASE_PREPARED_STATEMENTS, config/settings.py; off,
+        # as a pooler in transaction mode may need, it never prepares): the server then
+        # skips parsing and planning it.
         with connection.wrap_database_errors:
             cursor = _driver_cursor(connection)
             try:
