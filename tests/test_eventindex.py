@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
 
 from cooperation import eventindex, involvement
@@ -172,6 +173,33 @@ def test_rebuild_gives_the_same_rows_as_the_refreshes(archive):
     before = rows()
     assert eventindex.rebuild() == len(before)
     assert rows() == before
+
+
+def index_definitions():
+    """{name: definition} of the event index's indexes, as the database holds them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+                [eventindex.TABLE],
+            )
+        else:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL",
+                [eventindex.TABLE],
+            )
+        return dict(cursor.fetchall())
+
+
+def test_a_whole_rebuild_makes_the_indexes_the_migrations_made(archive):
+    # The migrations made the test database's indexes; a rebuild from empty drops and makes
+    # them again from cooperation/eventindex.py. Both must give a database the same indexes,
+    # PostgreSQL's own among them.
+    migrated = index_definitions()
+    assert set(migrated) == set(eventindex.index_statements(connection.vendor))
+    eventindex.rebuild()
+    assert index_definitions() == migrated
 
 
 def counted():

@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils.http import urlencode
 
 from cooperation import eventindex, facets
-from cooperation.models import Delegation
+from cooperation.models import Delegation, EventTerm
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +194,24 @@ def test_one_kind_among_chosen_visits_is_a_range_of_each_visits_rows(archive):
     assert "~>=~ 'o:'" in plan
     counted = dict(rows)
     assert counted and all(term.startswith("o:") for term in counted)
+
+
+@postgresql_only
+def test_the_pictures_kinds_among_chosen_visits_are_read_from_their_own_index(archive):
+    # A picture's counts ask for years, directions and places at once, which the unique
+    # index could only test on each of a visit's rows (a country page at a million visits:
+    # 6.9 ms of its 21); the partial index holds those kinds' rows alone.
+    chosen = list(facets.involving("country", "AZ").visit_ids()[:50])
+    prefixes = {"y": "year", "d": "direction", "l": "place"}
+    rows = facets.terms_of(chosen, prefixes, "default")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = rows.explain()
+    assert "event_term_pictured" in plan
+    every = EventTerm.objects.filter(delegation_id__in=chosen)
+    expected = Counter(term for term in every.values_list("term", flat=True) if term[0] in "ydl")
+    assert dict(rows) == expected
+    assert {term[0] for term in expected} == {"y", "d", "l"}
 
 
 def test_show_all_reaches_every_value_with_its_count(client, archive):
