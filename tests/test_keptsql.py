@@ -1,0 +1,164 @@
+"""Kept statements (cooperation/keptsql.py): a kept read runs, for any values, the very
+statement Django would have written for it, and the pages built from kept reads are the
+pages built without them."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, Prefetch
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from cooperation import keptsql
+from cooperation.keptsql import kept
+from cooperation.models import Delegation, Meeting, MeetingParticipant, Organization
+
+FIXTURES = ["baku_2023", "uzbek_prosecutors_azerbaijan_2022", "cis_council_dushanbe_2025"]
+
+
+@pytest.fixture
+def visits(db):
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    return list(Delegation.objects.order_by("pk"))
+
+
+class Statements(dict):
+    """The kept statements, counting how many reads found theirs."""
+
+    found = 0
+
+    def get(self, key, default=None):
+        statement = super().get(key, default)
+        self.found += statement is not None
+        return statement
+
+
+@pytest.fixture(autouse=True)
+def statements(monkeypatch):
+    kept_now = Statements()
+    monkeypatch.setattr(keptsql, "_statements", kept_now)
+    return kept_now
+
+
+def run(queryset):
+    """The records `queryset` reads, with the statements it ran."""
+    with CaptureQueriesContext(connection) as ran:
+        records = list(queryset)
+    return records, [query["sql"] for query in ran.captured_queries]
+
+
+def as_written(queryset):
+    return queryset
+
+
+def a_visit_with_its_parts(keep=as_written):
+    """A visit with its place and programme, its meetings and their participants: each of
+    the three reads kept by `keep`, or not."""
+    meetings = Meeting.objects.select_related("place", "host_organization")
+    participants = MeetingParticipant.objects.select_related("person", "organization")
+    return keep(Delegation.objects.select_related("location", "program")).prefetch_related(
+        Prefetch("meetings", queryset=keep(meetings.order_by("date", "order", "id"))),
+        Prefetch("meetings__participants", queryset=keep(participants)),
+    )
+
+
+def described(records):
+    return [
+        (
+            visit.pk,
+            visit.title,
+            visit.location_id and visit.location.name,
+            [
+                (
+                    meeting.pk,
+                    meeting.title,
+                    [(p.pk, str(p.person)) for p in meeting.participants.all()],
+                )
+                for meeting in visit.meetings.all()
+            ],
+        )
+        for visit in records
+    ]
+
+
+def test_a_kept_read_runs_djangos_own_statement_for_any_values(visits, statements):
+    assert len(visits) >= 3
+    for visit in visits:
+        plain, plain_sql = run(a_visit_with_its_parts().filter(slug=visit.slug))
+        # The first kept read writes its statements, the second finds them.
+        for _ in range(2):
+            records, sql = run(a_visit_with_its_parts(kept).filter(slug=visit.slug))
+            assert sql == plain_sql
+            assert described(records) == described(plain)
+    # Every read after the first found its statements: the visit's by its address, its
+    # meetings' and participants' by the number of ids.
+    assert statements.found >= 2 * len(visits) - 1 + 3
+
+
+def test_prefetches_of_kept_reads_keep_a_statement_for_each_number_of_ids(visits):
+    ids = [visit.pk for visit in visits]
+    for count in (1, 2, len(ids), 2, 1):
+        plain, plain_sql = run(a_visit_with_its_parts().filter(pk__in=ids[:count]))
+        records, sql = run(a_visit_with_its_parts(kept).filter(pk__in=ids[:count]))
+        assert sql == plain_sql
+        assert described(records) == described(plain)
+
+
+def test_reads_in_another_language_are_kept_apart(visits):
+    visit = visits[0]
+    for language in ("en", "ru", "az", "en"):
+        with translation.override(language):
+            plain, plain_sql = run(a_visit_with_its_parts().filter(slug=visit.slug))
+            records, sql = run(a_visit_with_its_parts(kept).filter(slug=visit.slug))
+            assert sql == plain_sql
+            assert described(records) == described(plain)
+
+
+def test_get_and_in_bulk_of_kept_reads(visits):
+    first, second = visits[0], visits[1]
+    for visit in (first, second, first):
+        assert kept(Delegation.objects.defer("summary")).get(slug=visit.slug) == visit
+    ids = {first.sending_organization_id, second.host_organization_id}
+    found = kept(Organization.objects.select_related("parent").order_by()).in_bulk(ids)
+    assert found == Organization.objects.in_bulk(ids)
+
+
+def test_reads_with_values_of_their_own_are_written_every_time(visits, statements):
+    # An annotation, values(), a count: Django writes them, none is kept.
+    counted = kept(Delegation.objects.annotate(meetings_held=Count("meetings")))
+    assert sorted(v.meetings_held for v in counted) == sorted(
+        v.meetings_held for v in Delegation.objects.annotate(meetings_held=Count("meetings"))
+    )
+    assert list(kept(Delegation.objects.values_list("slug", flat=True)).order_by("slug")) == sorted(
+        v.slug for v in visits
+    )
+    assert kept(Delegation.objects.filter(pk__in=[v.pk for v in visits])).count() == len(visits)
+    assert kept(Delegation.objects.filter(slug=visits[0].slug)).exists()
+    assert not statements and not statements.found
+
+
+def fresh_page(client, url, language="en"):
+    """The page as built now (no page cache), in `language`, its CSP nonce set aside."""
+    cache.clear()
+    prefix = "" if language == "en" else f"/{language}"
+    response = client.get(prefix + url)
+    assert response.status_code == 200
+    return re.sub(r'nonce="[^"]+"', 'nonce=""', response.content.decode())
+
+
+def test_event_pages_built_from_kept_reads_are_the_pages_built_without(client, visits, statements):
+    urls = [f"/events/{visit.slug}/" for visit in visits]
+    for language in ("en", "ru"):
+        built = {}
+        for url in urls:
+            statements.clear()
+            built[url] = fresh_page(client, url, language)
+        # Now every page but the first finds statements another visit's page kept.
+        statements.clear()
+        statements.found = 0
+        for url in [*urls, *reversed(urls)]:
+            assert fresh_page(client, url, language) == built[url], url
+        assert statements.found >= 10 * (2 * len(urls) - 1)
