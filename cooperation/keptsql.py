@@ -81,7 +81,7 @@ class KeptCompiler:
         except TypeError:  # a part of the shape that cannot be a key: not kept
             return super().as_sql(with_limits, with_col_aliases)
         if found is not None:
-            sql, state = found
+            sql, state, self._converters = found
             self.select, self.klass_info, self.annotation_col_map = state[:3]
             self.col_count, self.has_extra_select = state[3:]
             return sql, tuple(params)
@@ -90,8 +90,23 @@ class KeptCompiler:
             if len(_statements) >= LIMIT:
                 _statements.clear()
             state = (self.select, self.klass_info, self.annotation_col_map)
-            _statements[key] = (sql, (*state, self.col_count, self.has_extra_select))
+            self._converters = {}
+            _statements[key] = (
+                sql,
+                (*state, self.col_count, self.has_extra_select),
+                self._converters,
+            )
         return sql, written
+
+    def get_converters(self, expressions):
+        # The converters of a kept statement's columns (to a date, a decimal…) are worked
+        # out for its first rows and kept with it.
+        kept_converters = getattr(self, "_converters", None)
+        if kept_converters is None or len(expressions) != self.col_count:
+            return super().get_converters(expressions)
+        if "columns" not in kept_converters:
+            kept_converters["columns"] = super().get_converters(expressions)
+        return kept_converters["columns"]
 
 
 def _shape(query):

@@ -354,8 +354,9 @@ def filter_events(request):
 
 
 def listed_events(ids):
-    """The published events `ids`, as a list shows them, in the order of `ids`."""
-    found = Delegation.objects.published().as_listed().order_by().in_bulk(ids)
+    """The published events `ids`, as a list shows them, in the order of `ids`: one kept
+    read (cooperation/keptsql.py) for every list and entity page."""
+    found = kept(Delegation.objects.published().as_listed().order_by()).in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 
 

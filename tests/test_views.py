@@ -7,13 +7,15 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.urls import set_script_prefix
+from django.utils import timezone, translation
 
 from cooperation import records
 from cooperation.models import (
     DelegationMember,
     Meeting,
     MeetingParticipant,
+    Organization,
     Person,
     Place,
     SiteVisit,
@@ -285,3 +287,20 @@ def test_event_page_lists_each_part_s_own_topics_by_their_shown_name(client, wor
         ["meeting-matter", "zeta"],
         ["alpha"],
     ]
+
+
+def test_record_addresses_follow_the_language_and_the_script_prefix():
+    # Kept per process (models.record_address), the address still changes with what
+    # reverse() reads: the page's language and the prefix the site is served under.
+    office = Organization(slug="some-office")
+    assert office.get_absolute_url() == "/organizations/some-office/"
+    with translation.override("ru"):
+        assert office.get_absolute_url() == "/ru/organizations/some-office/"
+    set_script_prefix("/registry/")
+    try:
+        assert office.get_absolute_url() == "/registry/organizations/some-office/"
+        with translation.override("az"):
+            assert office.get_absolute_url() == "/registry/az/organizations/some-office/"
+    finally:
+        set_script_prefix("/")
+    assert office.get_absolute_url() == "/organizations/some-office/"

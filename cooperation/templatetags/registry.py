@@ -115,15 +115,20 @@ def page_languages(context, path=None):
     if request is None:
         return []
     current = translation.get_language()
-    return [
-        {
-            "code": code,
-            "name": name,
-            "url": in_language(request, code, path),
-            "current": code == current,
-        }
-        for code, name in settings.LANGUAGES
-    ]
+    # Asked twice by every page (its alternate links and its language menu): worked out
+    # once per request.
+    found = request.__dict__.setdefault("_page_languages", {})
+    if (path, current) not in found:
+        found[path, current] = [
+            {
+                "code": code,
+                "name": name,
+                "url": in_language(request, code, path),
+                "current": code == current,
+            }
+            for code, name in settings.LANGUAGES
+        ]
+    return found[path, current]
 
 
 @register.simple_tag(takes_context=True)
