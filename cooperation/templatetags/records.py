@@ -169,6 +169,19 @@ def facet_values(items):
     return mark_safe("".join(parts))
 
 
+@register.simple_tag
+def plain_field(field):
+    """A field of the event list's filter form (includes/filter_form.html) with no error
+    and no records to choose between by name: its label and input, as the template's own
+    block writes them (line breaks included), which it still does for the others. A form's
+    sixteen fields through that block took 1.5 ms of every list."""
+    return mark_safe(
+        f'\n  <div class="field">\n    <label for="{conditional_escape(field.id_for_label)}">'
+        f"{conditional_escape(field.label)}</label>\n    \n    \n    \n    "
+        f"{conditional_escape(field)}\n    \n  </div>\n  "
+    )
+
+
 def _event_item(event, words):
     fallbacks = []
     language = words["language"]
