@@ -12,14 +12,14 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.validators import validate_slug
-from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from . import eventindex, suggest
+from .addresses import address
 from .languages import order_by_shown, person_name, shown
 from .models import (
     CooperationProgram,
@@ -56,10 +56,14 @@ class WrittenInput:
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        html = format_html('<input type="{}" name="{}"', widget["type"], widget["name"])
+        html = f'<input type="{escaped(widget["type"])}" name="{escaped(widget["name"])}"'
         if widget["value"] is not None:
-            html += format_html(' value="{}"', widget["value"])
+            html += f' value="{escaped(widget["value"])}"'
         return mark_safe(html + written_attrs(widget["attrs"]) + ">")
+
+
+# Each value as a template's {{ }} (and format_html) writes it.
+escaped = conditional_escape
 
 
 def written_attrs(attrs):
@@ -67,9 +71,9 @@ def written_attrs(attrs):
     html = ""
     for attr, attr_value in attrs.items():
         if attr_value is True:
-            html += format_html(" {}", attr)
+            html += f" {escaped(attr)}"
         elif attr_value is not False:
-            html += format_html(' {}="{}"', attr, attr_value)
+            html += f' {escaped(attr)}="{escaped(attr_value)}"'
     return html
 
 
@@ -80,15 +84,15 @@ class WrittenSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        html = format_html('<select name="{}"', widget["name"]) + written_attrs(widget["attrs"])
+        html = f'<select name="{escaped(widget["name"])}"' + written_attrs(widget["attrs"])
         html += ">"
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
-                html += format_html('\n  <optgroup label="{}">', group_name)
+                html += f'\n  <optgroup label="{escaped(group_name)}">'
             for option in options:
-                html += format_html('\n  <option value="{}"', option["value"])
+                html += f'\n  <option value="{escaped(option["value"])}"'
                 html += written_attrs(option["attrs"])
-                html += format_html(">{}</option>\n", option["label"])
+                html += f">{escaped(option['label'])}</option>\n"
             if group_name:
                 html += "\n  </optgroup>"
         return mark_safe(html + "\n</select>")
@@ -120,7 +124,7 @@ class NameInput(TextInput):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         # Reversed when drawn, so the suggestions follow the page's language.
-        suggest_url = reverse("cooperation:event-suggest", args=[self.filter_name])
+        suggest_url = address("cooperation:event-suggest", self.filter_name)
         context["widget"]["attrs"]["data-suggest"] = suggest_url
         return context
 

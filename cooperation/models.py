@@ -11,8 +11,6 @@ belong to one of them and are identified by their owner's natural key plus their
 Every record keeps its change history (`history`, see cooperation/history/records.py).
 """
 
-import functools
-
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -20,32 +18,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Exists, F, Func, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from . import involvement
+from .addresses import address
 from .history.records import RecordHistory
 from .involvement import TREE_DEPTH
 from .languages import DEFAULT, codes, every_language, fold, in_every_language, order_by_shown
-
-
-def record_address(viewname, slug):
-    """The address of the record page `viewname` for `slug`: reverse()'s answer, kept per
-    process. A page links dozens of records (a list, its twenty visits and their offices;
-    a visit, its people, places and topics), and reverse() walks the URL patterns for each,
-    30 us a link; kept, it is found under everything reverse() reads besides its
-    arguments: the script prefix, the request's URLconf and the language."""
-    return _record_address(viewname, slug, get_script_prefix(), get_urlconf(), get_language())
-
-
-@functools.lru_cache(maxsize=8192)
-def _record_address(viewname, slug, prefix, urlconf, language):
-    return reverse(viewname, args=[slug])
-
 
 # Control characters a record's text may hold: tab, line feed and carriage return. Any other
 # (U+0000-U+001F, U+007F-U+009F) is refused: XML (the Atom feed, the sitemap) cannot carry
@@ -429,7 +411,7 @@ class Organization(TreeNode, SluggedModel):
         return self.name
 
     def get_absolute_url(self):
-        return record_address("cooperation:organization-detail", self.slug)
+        return address("cooperation:organization-detail", self.slug)
 
 
 class Person(SluggedModel):
@@ -448,7 +430,7 @@ class Person(SluggedModel):
         return self.name
 
     def get_absolute_url(self):
-        return record_address("cooperation:person-detail", self.slug)
+        return address("cooperation:person-detail", self.slug)
 
 
 class PersonNameManager(models.Manager):
@@ -607,7 +589,7 @@ class Place(TreeNode, SluggedModel):
         return self.name
 
     def get_absolute_url(self):
-        return record_address("cooperation:place-detail", self.slug)
+        return address("cooperation:place-detail", self.slug)
 
     def clean(self):
         problems = {}
@@ -658,7 +640,7 @@ class Topic(TreeNode, SluggedModel):
         return self.name
 
     def get_absolute_url(self):
-        return record_address("cooperation:topic-detail", self.slug)
+        return address("cooperation:topic-detail", self.slug)
 
 
 class OccasionQuerySet(SlugQuerySet):
@@ -754,7 +736,7 @@ class Occasion(SluggedModel):
         return self.name
 
     def get_absolute_url(self):
-        return record_address("cooperation:occasion-detail", self.slug)
+        return address("cooperation:occasion-detail", self.slug)
 
     def neighbours(self):
         """The public meetings of its series just before and after it, by number."""
@@ -901,7 +883,7 @@ class CooperationProgram(PublishableModel):
         return self.title
 
     def get_absolute_url(self):
-        return record_address("cooperation:program-detail", self.slug)
+        return address("cooperation:program-detail", self.slug)
 
     @property
     def period(self):
@@ -1240,7 +1222,7 @@ class Delegation(PublishableModel):
         return self.title
 
     def get_absolute_url(self):
-        return record_address("cooperation:event-detail", self.slug)
+        return address("cooperation:event-detail", self.slug)
 
     def clean(self):
         super().clean()

@@ -290,7 +290,7 @@ def test_event_page_lists_each_part_s_own_topics_by_their_shown_name(client, wor
 
 
 def test_record_addresses_follow_the_language_and_the_script_prefix():
-    # Kept per process (models.record_address), the address still changes with what
+    # Kept per process (cooperation/addresses.py), the address still changes with what
     # reverse() reads: the page's language and the prefix the site is served under.
     office = Organization(slug="some-office")
     assert office.get_absolute_url() == "/organizations/some-office/"
