@@ -14,8 +14,9 @@ anywhere else (an annotation, an expression to order by) is simply written in fu
 time.
 
 Kept are reads of records (a queryset iterated, `get()`, a prefetch) with no annotations,
-extra SQL, values(), unions, subqueries, grouping or locking, and orders named by fields;
-anything else is written as Django writes it. tests/test_keptsql.py holds the statements
+extra SQL, values(), unions, subqueries, grouping or locking; anything else is written as
+Django writes it. An order by an expression is part of the key as Django compares
+expressions (by their class and arguments). tests/test_keptsql.py holds the statements
 run to those Django writes, on SQLite and PostgreSQL.
 """
 
@@ -123,7 +124,6 @@ def _shape(query):
         or query.group_by is not None
         or query.select_for_update
         or query.distinct_fields
-        or not all(isinstance(name, str) for name in query.order_by)
     ):
         return None
     joins = tuple(

@@ -656,7 +656,7 @@ def attach_topics(records):
         holders.setdefault(topic, []).append(held[relation][holder])
     if not holders:
         return
-    topics = Topic.objects.using(using).filter(pk__in=holders)
+    topics = kept(Topic.objects.using(using)).filter(pk__in=holders)
     for topic in topics.order_by(order_by_shown("name"), "id"):
         for record in holders[topic.pk]:
             record.topic_list.append(topic)

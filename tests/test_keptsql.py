@@ -14,7 +14,8 @@ from django.utils import translation
 
 from cooperation import keptsql
 from cooperation.keptsql import kept
-from cooperation.models import Delegation, Meeting, MeetingParticipant, Organization
+from cooperation.languages import order_by_shown
+from cooperation.models import Delegation, Meeting, MeetingParticipant, Organization, Topic
 
 FIXTURES = ["baku_2023", "uzbek_prosecutors_azerbaijan_2022", "cis_council_dushanbe_2025"]
 
@@ -115,6 +116,12 @@ def test_reads_in_another_language_are_kept_apart(visits):
             records, sql = run(a_visit_with_its_parts(kept).filter(slug=visit.slug))
             assert sql == plain_sql
             assert described(records) == described(plain)
+            # In the order its names take in the language: an expression, kept with it.
+            by_name = Topic.objects.order_by(order_by_shown("name"), "id")
+            plain, plain_sql = run(by_name)
+            topics, sql = run(kept(by_name))
+            assert sql == plain_sql
+            assert topics == plain
 
 
 def test_get_and_in_bulk_of_kept_reads(visits):

@@ -84,6 +84,12 @@ def activity_kind(activity):
     return ACTIVITY_KINDS.get(activity._meta.model_name, activity.kind_label)
 
 
+def page_path(request):
+    """The address of the request's page, its query string kept."""
+    query = request.META.get("QUERY_STRING", "")
+    return escape_uri_path(request.path_info) + (f"?{iri_to_uri(query)}" if query else "")
+
+
 def in_language(request, code, path=None):
     """The address of this page (or of `path`, with its query string) in language `code`.
 
@@ -91,8 +97,7 @@ def in_language(request, code, path=None):
     404's), swapping its language prefix gives the same answer `translate_url` would.
     """
     if path is None:
-        query = request.META.get("QUERY_STRING", "")
-        path = escape_uri_path(request.path_info) + (f"?{iri_to_uri(query)}" if query else "")
+        path = page_path(request)
     translated = translate_url(path, code)
     if translated != path or code == translation.get_language():
         return translated
@@ -115,8 +120,10 @@ def page_languages(context, path=None):
     if request is None:
         return []
     current = translation.get_language()
-    # Asked twice by every page (its alternate links and its language menu): worked out
-    # once per request.
+    # Asked twice by every page (its alternate links and its language menu, the one for
+    # its own address, the other, on a record's page, for the record's): worked out once
+    # per request and address.
+    path = page_path(request) if path is None else path
     found = request.__dict__.setdefault("_page_languages", {})
     if (path, current) not in found:
         found[path, current] = [
