@@ -10,8 +10,8 @@ everything else that shapes the statement: the model, the related records it joi
 the columns it leaves out, its order, limits and joins, the database and the language.
 The first time a key is seen the statement is written in full as Django writes it, and kept
 only when the WHERE clause's values are all of its values, so a read that puts values
-anywhere else (an annotation, an expression to order by) is simply written in full every
-time.
+anywhere else (an annotation, an order by an expression with a value of its own) is simply
+written in full every time.
 
 Kept are reads of records (a queryset iterated, `get()`, a prefetch) with no annotations,
 extra SQL, values(), unions, subqueries, grouping or locking; anything else is written as
@@ -31,6 +31,9 @@ from django.utils import translation
 # again as they come.
 LIMIT = 1_000
 _statements = {}
+# What Django's compiler works out while it writes a statement and reads again when it
+# builds the rows' records: kept with the statement.
+COMPILER_STATE = ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
 
 
 def kept(queryset):
@@ -83,20 +86,16 @@ class KeptCompiler:
             return super().as_sql(with_limits, with_col_aliases)
         if found is not None:
             sql, state, self._converters = found
-            self.select, self.klass_info, self.annotation_col_map = state[:3]
-            self.col_count, self.has_extra_select = state[3:]
+            for name, value in zip(COMPILER_STATE, state, strict=True):
+                setattr(self, name, value)
             return sql, tuple(params)
         sql, written = super().as_sql(with_limits, with_col_aliases)
         if tuple(written) == tuple(params) and (not where or sql.count(where) == 1):
             if len(_statements) >= LIMIT:
                 _statements.clear()
-            state = (self.select, self.klass_info, self.annotation_col_map)
             self._converters = {}
-            _statements[key] = (
-                sql,
-                (*state, self.col_count, self.has_extra_select),
-                self._converters,
-            )
+            state = tuple(getattr(self, name) for name in COMPILER_STATE)
+            _statements[key] = (sql, state, self._converters)
         return sql, written
 
     def get_converters(self, expressions):
