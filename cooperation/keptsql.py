@@ -18,8 +18,18 @@ extra SQL, values(), unions, subqueries, grouping or locking; anything else is w
 Django writes it. An order by an expression is part of the key as Django compares
 expressions (by their class and arguments). tests/test_keptsql.py holds the statements
 run to those Django writes, on SQLite and PostgreSQL.
+
+On PostgreSQL a kept statement is also bound on the server (its values sent apart from its
+text) rather than merged into it by psycopg as Django's other reads are, so that its text is
+the same for any values and psycopg prepares it once the connection has run it
+`prepare_threshold` times (DATABASE_PREPARED_STATEMENTS, config/settings.py): the server
+then parses and plans it once per connection, not once per read. Planning took PostgreSQL
+five to seven times as long as running each of the visit page's reads. Not while Django
+logs the queries (DEBUG, the tests' query counts), whose log would then show `$1` for each
+value, nor when nothing is prepared.
 """
 
+import contextlib
 import functools
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -61,6 +71,13 @@ def _kept_compiler(base):
 
 
 class KeptCompiler:
+    # Whether the statement as_sql() wrote is kept, and so may be bound on the server.
+    _kept_statement = False
+
+    def execute_sql(self, *args, **kwargs):
+        with _bound_on_server(self):
+            return super().execute_sql(*args, **kwargs)
+
     def as_sql(self, with_limits=True, with_col_aliases=False):
         shape = _shape(self.query)
         if shape is None:
@@ -85,6 +102,7 @@ class KeptCompiler:
         except TypeError:  # a part of the shape that cannot be a key: not kept
             return super().as_sql(with_limits, with_col_aliases)
         if found is not None:
+            self._kept_statement = True
             sql, state, self._converters = found
             for name, value in zip(COMPILER_STATE, state, strict=True):
                 setattr(self, name, value)
@@ -96,6 +114,7 @@ class KeptCompiler:
             self._converters = {}
             state = tuple(getattr(self, name) for name in COMPILER_STATE)
             _statements[key] = (sql, state, self._converters)
+            self._kept_statement = True
         return sql, written
 
     def get_converters(self, expressions):
@@ -107,6 +126,36 @@ class KeptCompiler:
         if "columns" not in kept_converters:
             kept_converters["columns"] = super().get_converters(expressions)
         return kept_converters["columns"]
+
+
+@contextlib.contextmanager
+def _bound_on_server(compiler):
+    """Within the block, the cursor Django opens for `compiler`'s statement binds on the
+    server if the statement is kept (the module's docstring). The choice waits for the
+    cursor, since the compiler writes its statement (and so learns whether it is kept) only
+    once its execute_sql() has begun."""
+    connection = compiler.connection
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        yield
+        return
+    connection.ensure_connection()
+    driver = connection.connection
+    if driver.prepare_threshold is None:
+        yield
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    client_binding = driver.cursor_factory
+
+    def cursor(*args, **kwargs):
+        kind = ServerBindingCursor if compiler._kept_statement else client_binding
+        return kind(*args, **kwargs)
+
+    driver.cursor_factory = cursor
+    try:
+        yield
+    finally:
+        driver.cursor_factory = client_binding
 
 
 def _shape(query):

@@ -169,3 +169,64 @@ def test_event_pages_built_from_kept_reads_are_the_pages_built_without(client, v
         for url in [*urls, *reversed(urls)]:
             assert fresh_page(client, url, language) == built[url], url
         assert statements.found >= 10 * (2 * len(urls) - 1)
+
+
+def prepared_runs(table):
+    """How many times this connection has run a prepared read of `table`'s records (plans
+    made for it, generic or custom), from PostgreSQL's own list."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            [f'SELECT "{table}"."id", %'],
+        )
+        return cursor.fetchone()[0]
+
+
+def read_each_visit(visits, times):
+    """Each visit with its parts, `times` over, by kept reads that nothing logs; each read's
+    records compared with Django's own."""
+    expected = {v.pk: described(a_visit_with_its_parts().filter(pk=v.pk)) for v in visits}
+    for _ in range(times):
+        for visit in visits:
+            assert (
+                described(a_visit_with_its_parts(kept).filter(slug=visit.slug))
+                == (expected[visit.pk])
+            )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_kept_reads_are_prepared_once_per_connection_on_postgresql(visits):
+    """Bound on the server, a kept statement has one text for every visit, which psycopg
+    prepares after `prepare_threshold` runs: from then on PostgreSQL runs it without parsing
+    and planning it again."""
+    connection.ensure_connection()
+    threshold = connection.connection.prepare_threshold
+    assert threshold is not None
+    before = {table: prepared_runs(table) for table in TABLES_READ}
+    read_each_visit(visits, times=2 * threshold)
+    runs = 2 * threshold * len(visits)
+    for table in TABLES_READ:
+        # The first `threshold` runs of each statement were not yet prepared, and a read by
+        # the ids of a visit's meetings has a statement for each number of them: at most
+        # one statement per visit.
+        assert prepared_runs(table) - before[table] >= runs - threshold * len(visits), table
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_kept_reads_are_not_prepared_when_statements_are_not(visits):
+    """With prepared statements off (DATABASE_PREPARED_STATEMENTS=false, as a pooler may
+    need) a kept read is bound like any other and nothing is prepared."""
+    connection.ensure_connection()
+    driver = connection.connection
+    threshold, driver.prepare_threshold = driver.prepare_threshold, None
+    try:
+        before = {table: prepared_runs(table) for table in TABLES_READ}
+        read_each_visit(visits, times=3)
+        assert {table: prepared_runs(table) for table in TABLES_READ} == before
+    finally:
+        driver.prepare_threshold = threshold
+
+
+# The tables a_visit_with_its_parts() reads, one statement each.
+TABLES_READ = ("cooperation_delegation", "cooperation_meeting", "cooperation_meetingparticipant")
