@@ -28,6 +28,9 @@ involvement paths, on SQLite and PostgreSQL alike; tests/test_eventindex.py chec
 against `Delegation.objects.involving()`.
 """
 
+import collections
+import functools
+
 from django.db import connections, models, router, transaction
 from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Cast, Concat, ExtractMonth, ExtractYear, LPad
@@ -213,12 +216,50 @@ def having_visits(queryset, name):
 def build(cursor, visits):
     """Write the rows of the published visits of `visits` (a queryset)."""
     sql, params = _rows(visits.using(cursor.db.alias)).query.sql_with_params()
-    cursor.execute(
-        f"INSERT INTO {TABLE} (delegation_id, term, start_date) "
-        f"SELECT DISTINCT row_visit, row_term, row_date FROM ({sql}) rows",
-        params,
-    )
+    cursor.execute(_inserting(sql), params)
     return cursor.rowcount
+
+
+def _inserting(sql):
+    """The statement writing the rows `sql` (a _rows() query) selects."""
+    return (
+        f"INSERT INTO {TABLE} (delegation_id, term, start_date) "
+        f"SELECT DISTINCT row_visit, row_term, row_date FROM ({sql}) rows"
+    )
+
+
+def _build_visits(cursor, ids):
+    """build() for the visits `ids`, from a statement kept per database and number of ids."""
+    statement = _rows_statement(cursor.db.alias, len(ids))
+    if statement is None:
+        return build(cursor, Delegation.objects.filter(pk__in=ids))
+    sql, params, slots = statement
+    cursor.execute(sql, [ids[slots[p]] if type(p) is int and p in slots else p for p in params])
+    return cursor.rowcount
+
+
+# Stand-ins for the ids of a kept statement's visits: negative, which no visit's id is, and
+# no other value of the statement is.
+_FIRST_MARK = -1_000_000_001
+
+
+@functools.lru_cache(maxsize=16)
+def _rows_statement(alias, count):
+    """(SQL, values, {stand-in: position}) of build() for `count` visits, their ids to be
+    put in place of the stand-ins; None if the stand-ins are not found where the ids go.
+
+    Kept per process: Django building and writing the union of every kind's paths (70
+    SELECTs) took 0.24 s of each refresh, nearly all of a visit's save, for a statement
+    that differs only in its ids."""
+    marks = [_FIRST_MARK - i for i in range(count)]
+    query = _rows(Delegation.objects.using(alias).filter(pk__in=marks)).query
+    sql, params = query.get_compiler(using=alias).as_sql()
+    slots = {mark: i for i, mark in enumerate(marks)}
+    # Each stand-in as many times as the others: once in each SELECT of the union.
+    found = collections.Counter(p for p in params if type(p) is int and p in slots)
+    if len(found) != count or len(set(found.values())) != 1:
+        return None
+    return _inserting(sql), tuple(params), slots
 
 
 def refresh(ids, using="default"):
@@ -234,6 +275,7 @@ def forget(ids, using="default"):
 def _rewrite(ids, using, rebuild_rows):
     ids = sorted(set(ids))
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        _compile_no_plans(cursor)
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             marks = ", ".join(["%s"] * len(chunk))
@@ -241,9 +283,22 @@ def _rewrite(ids, using, rebuild_rows):
             cursor.execute(f"DELETE FROM {TABLE} WHERE delegation_id IN ({marks})", chunk)
             after = {}
             if rebuild_rows:
-                build(cursor, Delegation.objects.filter(pk__in=chunk))
+                _build_visits(cursor, chunk)
                 after = _terms_of(cursor, marks, chunk)
             _add_to_counts(cursor, {t: after.get(t, 0) - before.get(t, 0) for t in before | after})
+
+
+def _compile_no_plans(cursor):
+    """On PostgreSQL, no JIT compiling of plans for the rest of the refresh's transaction
+    (a change of the records: cooperation/records/, whose other statements are small writes
+    that JIT never pays for).
+
+    A refresh reads a few visits, but its statement is a union of 70 SELECTs: planned from
+    statistics that do not yet know how small the tables are (a new database, or one just
+    emptied), its cost passed the JIT thresholds, and compiling its 4,700 functions took
+    12-30 s of a single visit's save."""
+    if cursor.db.vendor == "postgresql":
+        cursor.execute("SET LOCAL jit = off")
 
 
 def _terms_of(cursor, marks, chunk):

@@ -992,13 +992,14 @@ def test_saving_a_draft_visit_in_the_admin_costs_a_bounded_number_of_queries(
     editor = login("editor")
     data = change_data(editor, world.draft, title_en="Draft visit, retitled")
 
-    # 85 on SQLite (a savepoint more on PostgreSQL) when pinned: the session and the editor; the
+    # 85 on SQLite when pinned (on PostgreSQL a savepoint more, and the event index's refresh
+    # turning off JIT compiling: eventindex._compile_no_plans): the session and the editor; the
     # visit, its inlines (the nested ones of its meetings, and the instruments signed during
     # it) and their references (topics too) read and checked by the form and formsets;
     # nested-admin reads each row it saves once more; the save and its log entry; then the
     # write path: the visit's owners and rules, its search text and event index rebuilt,
     # whether anything public changed (nothing: a draft), and its one historical row.
-    with django_assert_max_num_queries(86):
+    with django_assert_max_num_queries(85 if connection.vendor == "sqlite" else 87):
         response = editor.post(admin_url(Delegation, "change", world.draft.pk), data)
 
     assert response.status_code == 302

@@ -175,6 +175,29 @@ def test_rebuild_gives_the_same_rows_as_the_refreshes(archive):
     assert rows() == before
 
 
+def test_refreshes_from_a_kept_statement_write_each_visits_own_rows(archive):
+    """A refresh's statement is kept per number of visits (eventindex._rows_statement): a
+    refresh of other visits, one or several at a time, writes their own rows, as a whole
+    rebuild does, and no stand-in id ever reaches the index."""
+
+    def rows():
+        return set(EventTerm.objects.values_list("delegation_id", "term", "start_date"))
+
+    ids = sorted(Delegation.objects.published().values_list("pk", flat=True))
+    assert len(ids) >= 3
+    eventindex.rebuild()
+    rebuilt = rows()
+    eventindex._rows_statement.cache_clear()
+    for visit in ids:
+        eventindex.refresh([visit])
+    eventindex.refresh(ids[:2])
+    eventindex.refresh(ids[1:3])
+    kept = eventindex._rows_statement.cache_info()
+    assert kept.misses == 2 and kept.hits == len(ids) - 1 + 1
+    assert rows() == rebuilt
+    assert {visit for visit, _term, _date in rebuilt} == set(ids)
+
+
 def index_definitions():
     """{name: definition} of the event index's indexes, as the database holds them."""
     with connection.cursor() as cursor:
