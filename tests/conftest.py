@@ -10,6 +10,7 @@ import itertools
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test.utils import override_settings
 from django.utils import timezone, translation
 from django_countries import countries
 
@@ -25,6 +26,15 @@ from cooperation.models import (
 )
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    # Hundreds of tests make a staff account, and the site's hasher (PBKDF2, a million
+    # rounds) took 0.45 s of each: the tests check who may do what, not the hashing, which
+    # is Django's own. The cluster's tests (tests/test_cluster.py) run the real settings.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
