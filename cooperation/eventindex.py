@@ -275,7 +275,8 @@ def forget(ids, using="default"):
 def _rewrite(ids, using, rebuild_rows):
     ids = sorted(set(ids))
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        _compile_no_plans(cursor)
+        if rebuild_rows:
+            _without_jit(cursor)
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             marks = ", ".join(["%s"] * len(chunk))
@@ -288,7 +289,7 @@ def _rewrite(ids, using, rebuild_rows):
             _add_to_counts(cursor, {t: after.get(t, 0) - before.get(t, 0) for t in before | after})
 
 
-def _compile_no_plans(cursor):
+def _without_jit(cursor):
     """On PostgreSQL, no JIT compiling of plans for the rest of the refresh's transaction
     (a change of the records: cooperation/records/, whose other statements are small writes
     that JIT never pays for).

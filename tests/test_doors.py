@@ -993,7 +993,7 @@ def test_saving_a_draft_visit_in_the_admin_costs_a_bounded_number_of_queries(
     data = change_data(editor, world.draft, title_en="Draft visit, retitled")
 
     # 85 on SQLite when pinned (on PostgreSQL a savepoint more, and the event index's refresh
-    # turning off JIT compiling: eventindex._compile_no_plans): the session and the editor; the
+    # turning off JIT compiling: eventindex._without_jit): the session and the editor; the
     # visit, its inlines (the nested ones of its meetings, and the instruments signed during
     # it) and their references (topics too) read and checked by the form and formsets;
     # nested-admin reads each row it saves once more; the save and its log entry; then the

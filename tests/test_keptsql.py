@@ -189,10 +189,8 @@ def read_each_visit(visits, times):
     expected = {v.pk: described(a_visit_with_its_parts().filter(pk=v.pk)) for v in visits}
     for _ in range(times):
         for visit in visits:
-            assert (
-                described(a_visit_with_its_parts(kept).filter(slug=visit.slug))
-                == (expected[visit.pk])
-            )
+            read = a_visit_with_its_parts(kept).filter(slug=visit.slug)
+            assert described(read) == expected[visit.pk]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
