@@ -57,7 +57,7 @@ def count_shower(exact, rounding=rounded_estimate):
     from django.utils.translation import get_language, gettext
 
     language = get_language()
-    grouped = functools.partial(
+    formatted = functools.partial(
         numberformat.format,
         decimal_sep=get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
         grouping=get_format("NUMBER_GROUPING", language, use_l10n=True),
@@ -65,6 +65,15 @@ def count_shower(exact, rounding=rounded_estimate):
         force_grouping=True,
         use_l10n=True,
     )
+    # A picture's counts repeat (a matrix's cells and its table show the same pairs, many
+    # small counts are equal): each number is written once.
+    written = {}
+
+    def grouped(count):
+        if count not in written:
+            written[count] = formatted(count)
+        return written[count]
+
     if exact:
         return grouped
     about = gettext("about %(count)s")

@@ -73,6 +73,34 @@ def test_a_count_is_written_as_the_pages_language_writes_numbers(language, exact
         assert pictures.count_shower(exact, rounding=None)(already_rounded) == shown
 
 
+@pytest.mark.parametrize(
+    ("kept", "values"),
+    [
+        ("", {"year": 2023}),
+        ("country=AZ&q=extradition+treaty", {"from_country": "RU", "to_country": "AZ"}),
+        ("q=%D0%B2%D0%B8%D0%B7%D0%B8%D1%82", {"place": "baku"}),
+        ("country=AZ", {"date_from": "2023-12-01", "date_to": "2023-12-31"}),
+        # Values urlencode() changes: a space, a plus, non-ASCII letters, an ampersand.
+        ("", {"place": "a b+c"}),
+        ("year=2023", {"place": "bakı & co"}),
+        # A filter the link replaces goes after the others.
+        ("year=2021&country=AZ", {"year": 2023}),
+    ],
+)
+def test_a_pictures_link_is_the_address_django_would_write(kept, values):
+    # ListLinks writes plain values without urlencode(): the address must be the same
+    # as the list's own form would make of the kept filters and the link's values.
+    from django.http import QueryDict
+
+    link = picture_tags.ListLinks(QueryDict(kept))(**values)
+    expected = QueryDict(kept, mutable=True)
+    for name in values:
+        expected.pop(name, None)
+    for name, value in values.items():
+        expected[name] = str(value)
+    assert link == f"/events/?{expected.urlencode()}"
+
+
 def test_matrix_draws_the_top_countries_and_lists_every_pair():
     counts = {f"C{n}>AZ": n for n in range(1, 12)} | {"RU>BY": 50, "AZ>RU": 30}
     shape = pictures.matrix(pictures.directions(counts), name=lambda code: code)

@@ -9,6 +9,8 @@ one query), never a query per bar, cell or dot.
 
 import datetime as dt
 import functools
+import html
+import re
 from urllib.parse import urlencode
 
 from django import template
@@ -18,7 +20,6 @@ from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django_countries import countries
 
@@ -27,6 +28,19 @@ from cooperation.languages import current, in_every_language, shown
 from cooperation.models import Place
 
 register = template.Library()
+
+
+def escape(text):
+    """`text` escaped for HTML, as django.utils.html.escape escapes it (the standard
+    library's html.escape of its text), without the check for a lazy translation that
+    Django makes on each call: a picture escapes several hundred values, all plain text by
+    then."""
+    return html.escape(str(text))
+
+
+# Values a link carries as they are: urlencode() leaves these characters unchanged (a
+# year, a country code, a slug, a date).
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 class ListLinks:
@@ -46,6 +60,8 @@ class ListLinks:
         self.kept = kept
         self.encoded = kept.urlencode()
         self.path = reverse("cooperation:event-list")
+        self.bare = f"{self.path}?{self.encoded}"
+        self.start = f"{self.bare}&" if self.encoded else f"{self.path}?"
 
     def __call__(self, **values):
         if any(name in self.kept for name in values):
@@ -56,9 +72,15 @@ class ListLinks:
             for name, value in values.items():
                 query[name] = value
             return f"{self.path}?{query.urlencode()}"
-        # Encoded as QueryDict.urlencode() encodes, without a QueryDict for each link.
-        own = urlencode([(name, str(value)) for name, value in values.items()])
-        return f"{self.path}?{'&'.join(part for part in (self.encoded, own) if part)}"
+        # Encoded as QueryDict.urlencode() encodes, without a QueryDict for each link; a
+        # plain value as it is (most are: a picture links a hundred years, countries and
+        # slugs, and encoding each took a fifth of its drawing).
+        pairs = [(name, str(value)) for name, value in values.items()]
+        if all(_PLAIN.fullmatch(name) and _PLAIN.fullmatch(value) for name, value in pairs):
+            own = "&".join(f"{name}={value}" for name, value in pairs)
+        else:
+            own = urlencode(pairs)
+        return f"{self.start}{own}" if own else self.bare
 
 
 def entity_query(name, record):
@@ -306,6 +328,9 @@ def _drawable_places(using, keys):
         places.filter(facets.among("pk", keys, using))
         .filter(Q(latitude__isnull=False) | Q(kind=Place.Kind.COUNTRY))
         .annotate(
+            # The country's code as text: the field's own value is a Country object, made
+            # anew on each reading.
+            country_code=F("country"),
             up_2=F("parent__parent_id"),
             up_3=F("parent__parent__parent_id"),
             up_4=F("parent__parent__parent__parent_id"),
@@ -350,7 +375,7 @@ def visit_map(results, query, counts=None):
                 count=counts.values[key],
                 x=float(place.longitude),
                 y=float(place.latitude),
-                country=place.country.code,
+                country=place.country_code,
                 lang=language if language not in (None, page_language) else "",
                 url=links(place=place.slug),
                 shown=shown_count(counts.values[key]),
@@ -360,7 +385,7 @@ def visit_map(results, query, counts=None):
     for place in places:
         if place.kind == Place.Kind.COUNTRY:
             count = counts.values[str(place.pk)]
-            code = place.country.code
+            code = place.country_code
             in_country[code] = max(in_country.get(code, 0), count)
             country_rows.append(
                 {
