@@ -3,6 +3,7 @@ with an error a records officer can read rather than a server error."""
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 from django import forms
@@ -318,6 +319,48 @@ def test_changelist_rows_are_the_rows_django_writes(
         assert len(written) == len(cl.result_list) > 0
         assert written == djangos
         assert written[0] in response.text
+
+
+def test_a_rows_link_is_djangos_change_address_with_the_lists_filters(admin_client, make_event):
+    # RecordChangeList resolves the change page's address once per page and puts each
+    # row's key in it: the address Django resolves for each row, the list's filters after.
+    from django.contrib.admin.views.main import ChangeList
+
+    make_delegations(make_event, 3)
+    status = Delegation.objects.first().status
+    response = admin_client.get(admin_url(Delegation, "changelist") + f"?o=-2&status={status}")
+    cl = response.context["cl"]
+    assert len(cl.result_list) == 3
+    for result in cl.result_list:
+        link = cl.url_for_result(result)
+        djangos = ChangeList.url_for_result(cl, result)
+        assert djangos == admin_url(Delegation, "change", result.pk)
+        assert link == f"{djangos}?_changelist_filters=o%3D-2%26status%3D{status}"
+        assert f'href="{link.replace("&", "&amp;")}"' in response.text
+        assert admin_client.get(link).status_code == 200
+
+
+def test_each_visits_row_names_its_head_of_delegation(admin_client, make_event):
+    # The heads are read for the whole page at once (DelegationAdmin.attach_to_rows): each
+    # row names its own visit's head, a visit without one shows the empty mark.
+    make_delegations(make_event, 3)
+    headless = make_event()
+    DelegationMember.objects.create(
+        delegation=headless,
+        person=Person.objects.create(name="Not The Head", slug="not-the-head"),
+        is_head=False,
+    )
+    response = admin_client.get(admin_url(Delegation, "changelist"))
+    cl = response.context["cl"]
+    rows = {
+        visit.pk: "".join(row) for visit, row in zip(cl.result_list, written_rows(cl), strict=True)
+    }
+    assert len(rows) == 4
+    for visit in cl.result_list:
+        heads = [m.person.name for m in visit.members.filter(is_head=True)]
+        cell = re.search(r'<td class="field-head">(.*?)</td>', rows[visit.pk]).group(1)
+        assert cell == (heads[0] if heads else "-")
+    assert "Not The Head" not in response.text
 
 
 def test_long_filters_are_the_filters_django_writes(admin_client, make_event):

@@ -253,8 +253,9 @@ class _Column:
         except NoReverseMatch:
             linked = conditional_escape(shown)
         else:
-            context = {"preserved_filters": self.cl.preserved_filters, "opts": self.cl.opts}
-            url = add_preserved_filters(context, url)
+            if not getattr(self.cl, "carries_filters", False):
+                context = {"preserved_filters": self.cl.preserved_filters, "opts": self.cl.opts}
+                url = add_preserved_filters(context, url)
             linked = f'<a href="{conditional_escape(url)}">{conditional_escape(shown)}</a>'
         return f"<{self.tag}{row_class}>{linked}</{self.tag}>"
 
