@@ -10,7 +10,7 @@ records officer can act on, instead of a constraint name or a server error.
 """
 
 import datetime as dt
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote_plus
 
 from django import forms
 from django.contrib import admin, messages
@@ -616,12 +616,43 @@ class RecordChangeList(ChangeList):
     KEY = "~key~"
 
     def __init__(self, *args, **kwargs):
+        # (filter, names removed): the query's encoded parts before and after the filter.
+        self._query_around = {}
         super().__init__(*args, **kwargs)
         filters = dict(parse_qsl(self.preserved_filters))
         self.row_query = urlencode(filters) if filters else ""
         # What Django's rows read to add the filters themselves: they are in url_for_result.
         self.preserved_filters = ""
         self._change_url = None
+
+    def get_query_string(self, new_params=None, remove=None):
+        """Django's query string for a link of the list (a filter's choice, a date, a
+        column's order): the list's filters, `remove`'s taken out, `new_params` set, in
+        the order of their names. A page links several hundred filter choices, each with
+        one value of one filter: for those the rest of the query is encoded once per filter
+        and each choice adds its value (Django copies and encodes the whole query for each,
+        4 ms of a changelist at a million visits)."""
+        if not new_params or len(new_params) != 1:
+            return super().get_query_string(new_params, remove)
+        [(name, value)] = new_params.items()
+        if value is None or not isinstance(value, (str, int)):
+            return super().get_query_string(new_params, remove)
+        key = (name, tuple(remove or ()))
+        if key not in self._query_around:
+            params = self.filter_params.copy()
+            for prefix in remove or ():
+                for other in [other for other in params if other.startswith(prefix)]:
+                    del params[other]
+            params.pop(name, None)
+            rest = sorted(params.items())
+            self._query_around[key] = (
+                urlencode([item for item in rest if item[0] < name], doseq=True),
+                urlencode([item for item in rest if item[0] > name], doseq=True),
+            )
+        before, after = self._query_around[key]
+        # One name and one value, as urlencode() writes them.
+        own = f"{quote_plus(name)}={quote_plus(str(value))}"
+        return "?" + "&".join(part for part in (before, own, after) if part)
 
     def url_for_result(self, result):
         key = getattr(result, self.pk_attname)
