@@ -1759,6 +1759,9 @@ class DelegationAdmin(NestedModelAdminMixin, PublishableAdmin, TranslationAdmin)
 
     @admin.display(description=gettext_lazy("head of delegation"))
     def head(self, obj):
+        if not hasattr(obj, "head_names"):
+            # A visit not listed by a changelist or an export: its heads read for it alone.
+            self.attach_to_rows([obj])
         return ", ".join(obj.head_names) or None
 
 

@@ -25,6 +25,7 @@ The CSV export writes what a changelist shows, column for column, for the rows s
 
 import datetime as dt
 import io
+import itertools
 import tempfile
 from collections import defaultdict
 
@@ -453,6 +454,20 @@ def changelist_columns(modeladmin, request):
     return names, headings
 
 
+def listed(modeladmin, queryset):
+    """The records of `queryset`, a chunk at a time, each chunk given what the admin's
+    columns show beside the records' own fields (`attach_to_rows`, as its changelist's
+    pages are)."""
+    attach = getattr(modeladmin, "attach_to_rows", None)
+    records = queryset.iterator(chunk_size=CHUNK)
+    if attach is None:
+        yield from records
+        return
+    while chunk := list(itertools.islice(records, CHUNK)):
+        attach(chunk)
+        yield from chunk
+
+
 def changelist_row(modeladmin, obj, names):
     cells = []
     for name in names:
@@ -471,7 +486,7 @@ def export_csv(modeladmin, request, queryset):
     show, a chunk of rows at a time.
     """
     names, headings = changelist_columns(modeladmin, request)
-    rows = (changelist_row(modeladmin, obj, names) for obj in queryset.iterator(chunk_size=CHUNK))
+    rows = (changelist_row(modeladmin, obj, names) for obj in listed(modeladmin, queryset))
     response = StreamingHttpResponse(
         csv_lines(headings, rows), content_type="text/csv; charset=utf-8"
     )

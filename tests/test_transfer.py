@@ -615,6 +615,36 @@ def test_csv_export_has_the_changelist_columns_and_only_the_selected_rows(admin_
     assert published["End date"] == ""
 
 
+def test_csv_export_names_each_visits_head_a_chunk_at_a_time(
+    admin_client, world, make_event, monkeypatch
+):
+    # The export reads its visits a chunk at a time and the heads of each chunk in one
+    # query (DelegationAdmin.attach_to_rows): every row names its own visit's head, across
+    # chunks, and a visit without one has none.
+    monkeypatch.setattr(transfer, "CHUNK", 2)
+    visits = [make_event(start_date=dt.date(2020, 1, 1 + n)) for n in range(5)]
+    for n, visit in enumerate(visits[:4]):
+        person = Person.objects.create(slug=f"head-{n}", name=f"Head {n}")
+        DelegationMember.objects.create(delegation=visit, person=person, is_head=True)
+    response = run_action(admin_client, Delegation, "export_csv", visits)
+    with CaptureQueriesContext(connection) as queries:  # the rows are read as they stream
+        header, *rows = csv_rows(response)
+    shown = {row[header.index("Title")]: row[header.index("Head of delegation")] for row in rows}
+    assert sorted(shown.values()) == ["", "Head 0", "Head 1", "Head 2", "Head 3"]
+    heads = [q for q in queries.captured_queries if "delegationmember" in q["sql"]]
+    assert len(heads) == 3  # one per chunk of two visits
+
+
+def test_a_visits_head_is_named_outside_a_changelist_too(world):
+    # A visit read by any other door than a changelist's page or an export has its heads
+    # read for it alone when the column asks.
+    head = Person.objects.create(slug="igor-krasnov", name="Igor Krasnov")
+    DelegationMember.objects.create(delegation=world.published, person=head, is_head=True)
+    model_admin = admin.site._registry[Delegation]
+    assert model_admin.head(Delegation.objects.get(pk=world.published.pk)) == "Igor Krasnov"
+    assert model_admin.head(Delegation.objects.get(pk=world.draft.pk)) is None
+
+
 def test_csv_export_of_programmes_uses_the_admins_computed_columns(admin_client, world):
     response = run_action(admin_client, CooperationProgram, "export_csv", [world.program])
 
