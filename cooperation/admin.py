@@ -10,6 +10,7 @@ records officer can act on, instead of a constraint name or a server error.
 """
 
 import datetime as dt
+from functools import cached_property
 from urllib.parse import parse_qsl, quote_plus
 
 from django import forms
@@ -609,9 +610,6 @@ class RecordChangeList(ChangeList):
     it carries are the same for every row, and are worked out here once.
     """
 
-    # Each row's link is whole as url_for_result writes it: the filters are in it already
-    # (registry_admin.written_rows adds nothing to it).
-    carries_filters = True
     # Stands for a record's key in the change page's address, resolved once per page.
     KEY = "~key~"
 
@@ -623,7 +621,6 @@ class RecordChangeList(ChangeList):
         self.row_query = urlencode(filters) if filters else ""
         # What Django's rows read to add the filters themselves: they are in url_for_result.
         self.preserved_filters = ""
-        self._change_url = None
 
     def get_query_string(self, new_params=None, remove=None):
         """Django's query string for a link of the list (a filter's choice, a date, a
@@ -660,21 +657,22 @@ class RecordChangeList(ChangeList):
             # The change page's address resolved once per page, each row's key put in it:
             # resolving it for each of 100 rows took 3 ms of a changelist. An integer is
             # written in an address as it is (Django's admin quote() leaves it so).
-            if self._change_url is None:
-                self._change_url = self._url_for_key(self.KEY).split(self.KEY, 1)
             before, after = self._change_url
             url = f"{before}{key}{after}"
         else:
             url = super().url_for_result(result)
         return f"{url}?{self.row_query}" if self.row_query else url
 
-    def _url_for_key(self, key):
+    @cached_property
+    def _change_url(self):
+        """The change page's address, in two parts: before and after a record's key."""
         opts = self.opts
-        return reverse(
+        url = reverse(
             f"admin:{opts.app_label}_{opts.model_name}_change",
-            args=(key,),
+            args=(self.KEY,),
             current_app=self.model_admin.admin_site.name,
         )
+        return url.split(self.KEY, 1)
 
     def get_results(self, request):
         """The page's rows, read with only the fields the admin's `list_only` names where

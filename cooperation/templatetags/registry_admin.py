@@ -253,7 +253,9 @@ class _Column:
         except NoReverseMatch:
             linked = conditional_escape(shown)
         else:
-            if not getattr(self.cl, "carries_filters", False):
+            # Without filters to preserve, Django's add_preserved_filters() only writes the
+            # address again as it is (RecordChangeList's rows carry theirs already).
+            if self.cl.preserved_filters:
                 context = {"preserved_filters": self.cl.preserved_filters, "opts": self.cl.opts}
                 url = add_preserved_filters(context, url)
             linked = f'<a href="{conditional_escape(url)}">{conditional_escape(shown)}</a>'
