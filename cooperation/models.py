@@ -1826,6 +1826,31 @@ class EventTerm(models.Model):
         return f"{self.term} {self.delegation_id}"
 
 
+class EventTermList(models.Model):
+    """Every term of one published visit's event-index rows, in one text, separated by
+    spaces (see eventindex.py): kept with the rows, so that counting the terms of a few
+    hundred sampled visits reads a row per visit rather than twenty-five.
+
+    Derived and unmanaged, like `EventTerm`.
+    """
+
+    delegation = models.OneToOneField(
+        Delegation,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    terms = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = "cooperation_event_term_list"
+
+    def __str__(self):
+        return f"{self.delegation_id}: {self.terms}"
+
+
 class EventTermCount(models.Model):
     """How many published visits have `term` (see eventindex.py): one row per term.
 

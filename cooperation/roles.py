@@ -27,7 +27,8 @@ PUBLISH_PREFIX = "publish_"
 
 def record_models():
     """The models whose records staff keep: every model of the app that Django manages.
-    The event index (EventTerm, EventTermCount) is derived data that nobody edits."""
+    The event index (EventTerm, EventTermCount, EventTermList) is derived data that nobody
+    edits."""
     return [
         model for model in global_apps.get_app_config(APP_LABEL).get_models() if model._meta.managed
     ]

@@ -2,9 +2,10 @@
 
 `DerivedDataRouter` keeps derived tables out of what Django copies between databases.
 `dumpdata` (and so every fixture this project exports or backs up) writes the models a
-router allows to migrate. The event index (`EventTerm`, `EventTermCount`) is derived from
-the records and rebuilt from them on load, so it must not travel with them. Its tables are
-created by migrations' SQL (the models are unmanaged), which this router does not affect.
+router allows to migrate. The event index (`EventTerm`, `EventTermCount`, `EventTermList`)
+is derived from the records and rebuilt from them on load, so it must not travel with them.
+Its tables are created by migrations' SQL (the models are unmanaged), which this router
+does not affect.
 
 `ReplicaRouter` sends the reads of an anonymous public page to the read replica chosen for
 that request (cooperation/replicas.py), and everything else to the primary ("default"):
@@ -19,7 +20,7 @@ from django.db import DEFAULT_DB_ALIAS
 
 from . import replicas
 
-DERIVED = {"eventterm", "eventtermcount"}
+DERIVED = {"eventterm", "eventtermcount", "eventtermlist"}
 
 
 class DerivedDataRouter:

@@ -32,7 +32,15 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
 from cooperation import backups, roles
-from cooperation.models import Delegation, EventTerm, EventTermCount, Organization, Status, Topic
+from cooperation.models import (
+    Delegation,
+    EventTerm,
+    EventTermCount,
+    EventTermList,
+    Organization,
+    Status,
+    Topic,
+)
 from cooperation.records import derived
 from tests import required
 from tests.browser.pages import EVENT_URL, PAGES
@@ -152,6 +160,10 @@ def snapshot():
         EventTerm.objects.values_list("delegation_id", "term", "start_date")
     )
     tables["event counts"] = sorted(EventTermCount.objects.values_list("term", "events"))
+    tables["event lists"] = sorted(
+        (visit, sorted(terms.split(" ")))
+        for visit, terms in EventTermList.objects.values_list("delegation_id", "terms")
+    )
     return tables
 
 
@@ -236,7 +248,7 @@ def test_backup_leaves_out_only_what_migrate_makes_sessions_lockouts_and_derived
     counted = set(manifest["counts"])
     left_out = {model._meta.label_lower for model in apps.get_models()} - counted
     made_by_migrate = {"contenttypes.contenttype", "auth.permission"}
-    derived = {"cooperation.eventterm", "cooperation.eventtermcount"}
+    derived = {"cooperation.eventterm", "cooperation.eventtermcount", "cooperation.eventtermlist"}
 
     assert in_backup <= counted
     assert {"auth.user", "auth.group", "admin.logentry", "cooperation.delegation"} <= in_backup

@@ -14,6 +14,7 @@ from cooperation.models import (
     Delegation,
     EventTerm,
     EventTermCount,
+    EventTermList,
     Meeting,
     MeetingParticipant,
     Occasion,
@@ -236,6 +237,21 @@ def counted_from_rows():
     return {row["term"]: row["n"] for row in rows}
 
 
+def listed():
+    """{visit: its terms} as each visit's list holds them (EventTermList)."""
+    return {
+        visit: sorted(terms.split(" "))
+        for visit, terms in EventTermList.objects.values_list("delegation_id", "terms")
+    }
+
+
+def listed_from_rows():
+    found = {}
+    for visit, term in EventTerm.objects.values_list("delegation_id", "term"):
+        found.setdefault(visit, []).append(term)
+    return {visit: sorted(terms) for visit, terms in found.items()}
+
+
 def test_term_counts_follow_every_change(archive, make_event):
     assert counted() == counted_from_rows()
     program = eventindex.term("program", archive.program)
@@ -263,6 +279,41 @@ def test_term_counts_follow_every_change(archive, make_event):
     assert counted() == before
 
 
+def test_each_visits_list_of_its_terms_follows_every_change(archive, make_event):
+    # The lists the facets count (EventTermList) say what the index's rows say, visit by
+    # visit, after every kind of change: published, re-filed, unpublished, deleted, rebuilt.
+    assert listed() == listed_from_rows()
+    assert set(listed()) == ids(published())
+    archive.draft.status = Status.PUBLISHED
+    archive.draft.published_at = archive.published.published_at
+    archive.draft.save()
+    derived.refresh([archive.draft.pk])
+    assert archive.draft.pk in listed()
+    archive.published.program = None
+    archive.published.save()
+    derived.refresh([archive.published.pk])
+    program = eventindex.term("program", archive.program)
+    assert program not in listed()[archive.published.pk]
+    assert listed() == listed_from_rows()
+    archive.published.status = Status.DRAFT
+    archive.published.save()
+    derived.refresh([archive.published.pk])
+    assert archive.published.pk not in listed()
+    archive.draft.delete()
+    Delegation.objects.filter(start_date__year=2020).delete()
+    assert listed() == listed_from_rows()
+    assert set(listed()) == ids(published())
+
+    before = listed()
+    eventindex.rebuild()
+    assert listed() == before
+    # A bulk load's rebuild of the visits numbered above the last it kept.
+    newest = max(before)
+    EventTermList.objects.filter(delegation_id=newest).delete()
+    eventindex.rebuild(after=newest - 1)
+    assert listed() == before
+
+
 def test_topics_with_visits_in_the_index_are_the_public_topics(archive):
     public = ids(Topic.objects.public())
     assert public, "the archive has public topics"
@@ -279,6 +330,7 @@ def test_flush_leaves_no_terms_behind(transactional_db, make_event):
     call_command("flush", interactive=False, verbosity=0)
     assert not EventTerm.objects.exists()
     assert not EventTermCount.objects.exists()
+    assert not EventTermList.objects.exists()
 
 
 def test_dumpdata_leaves_the_index_out(archive):
@@ -288,6 +340,7 @@ def test_dumpdata_leaves_the_index_out(archive):
     call_command("dumpdata", "cooperation", stdout=out)
     assert "eventterm" not in out.getvalue()
     assert "eventtermcount" not in out.getvalue()
+    assert "eventtermlist" not in out.getvalue()
     assert "cooperation.delegation" in out.getvalue()
 
 

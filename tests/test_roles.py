@@ -16,7 +16,7 @@ from cooperation import roles
 ACTIONS = ("add", "change", "delete", "view")
 PUBLISH = {"publish_delegation", "publish_cooperationprogram"}
 # The event index: derived data, in tables Django does not manage, edited by nobody.
-DERIVED = {"eventterm", "eventtermcount"}
+DERIVED = {"eventterm", "eventtermcount", "eventtermlist"}
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = sorted(ROOT.glob("cooperation/**/migrations/*.py"))
