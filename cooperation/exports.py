@@ -48,6 +48,8 @@ from .views import filter_events, result_ids
 # and each next one twice the last, up to EXPORT_BATCH.
 EXPORT_BATCH = 500
 FIRST_BATCH = 50
+# The ids of the first events, read with a plain LIMIT before any cursor is held.
+FIRST_READ = 2_000
 
 
 def exported_events(ids):
@@ -59,15 +61,38 @@ def exported_events(ids):
     is an index scan, and each batch's rows are then read by key. The batches grow from
     FIRST_BATCH, so a download's first lines wait for a few dozen events' rows rather than
     for 500 (the first 64 kB of a year's CSV at a million visits read and wrote 500).
+
+    Even over ids, the held cursor's result for a year at a million visits (60,000 ids)
+    took 8.6 ms before the first row. So the first FIRST_READ ids are read with a plain
+    LIMIT, which stops where it is told, and their events sent; only then is the cursor
+    held, over every id again, and the ids already sent are passed over. An event
+    unpublished or published between the two reads moves the others, which an offset
+    would turn into one event sent twice or never: passed over by id, every event still
+    comes once.
     """
     language = current()
-    batch, size = [], min(FIRST_BATCH, EXPORT_BATCH)
-    for pk in ids.iterator(chunk_size=EXPORT_BATCH * 4):
+    batches = _batches(ids[:FIRST_READ], min(FIRST_BATCH, EXPORT_BATCH))
+    sent = set()
+    for batch in batches:
+        sent.update(batch)
+        yield from export_batch(batch, language)
+    if len(sent) < FIRST_READ:
+        return
+    rest = (pk for pk in ids.iterator(chunk_size=EXPORT_BATCH * 4) if pk not in sent)
+    for batch in _batches(rest, EXPORT_BATCH):
+        yield from export_batch(batch, language)
+
+
+def _batches(ids, size):
+    """The ids in lists of `size`, each next one twice the last, up to EXPORT_BATCH; the
+    last list may be shorter (or empty)."""
+    batch = []
+    for pk in ids:
         batch.append(pk)
         if len(batch) == size:
-            yield from export_batch(batch, language)
+            yield batch
             batch, size = [], min(size * 2, EXPORT_BATCH)
-    yield from export_batch(batch, language)
+    yield batch
 
 
 # The text columns, each with the lookup path of its text. A column shows the text in the

@@ -5,10 +5,12 @@ import datetime as dt
 import io
 import json
 
+import pytest
 from icalendar import Calendar
 
 from cooperation import exports
 from cooperation.models import Status
+from cooperation.records import derived
 from tests.sitemap_reader import Sitemap
 
 
@@ -109,6 +111,49 @@ def test_an_exports_first_lines_wait_only_for_its_first_small_batch(
     assert read == [1, 2, 4, 3]
     assert [line.split(",")[0].strip('"') for line in rest.splitlines()] == [
         f"visit-{n}" for n in range(8, -1, -1)
+    ]
+
+
+@pytest.mark.parametrize("params", [{}, {"country": "AZ"}])
+def test_an_export_sends_each_event_once_while_visits_change_under_it(
+    client, world, make_event, monkeypatch, params
+):
+    # Its first events are read with a LIMIT, the rest from a cursor opened once they are
+    # sent. A visit unpublished or published in between moves the ones after it: none is
+    # sent twice, none is lost.
+    monkeypatch.setattr(exports, "FIRST_READ", 3)
+    monkeypatch.setattr(exports, "FIRST_BATCH", 1)
+    monkeypatch.setattr(exports, "EXPORT_BATCH", 2)
+    visits = {
+        n: make_event(slug=f"visit-{n}", start_date=dt.date(2020, 1, 1 + n)) for n in range(6)
+    }
+    late = make_event(slug="late", start_date=dt.date(2020, 1, 20), status=Status.DRAFT)
+
+    def set_status(visit, status):
+        visit.status = status
+        visit.published_at = visits[0].published_at if status == Status.PUBLISHED else None
+        visit.save()
+        derived.refresh([visit.pk])
+
+    lines = iter(client.get("/events/export.csv", params).streaming_content)
+    next(lines)  # the header
+    first = [next(lines) for _ in range(3)]
+    # Two sent already, then unpublished; one newer than the last sent, published: the
+    # rest now begins a place earlier, and an offset of 3 would lose "late" and visit-3.
+    # Unpublished before it was read: not sent.
+    set_status(visits[5], Status.DRAFT)
+    set_status(visits[4], Status.DRAFT)
+    set_status(late, Status.PUBLISHED)
+    set_status(visits[2], Status.DRAFT)
+    sent = [line.decode("utf-8").split(",")[0].strip('"') for line in [*first, *lines]]
+    assert sent == [
+        "published-visit",
+        "visit-5",
+        "visit-4",
+        "late",
+        "visit-3",
+        "visit-1",
+        "visit-0",
     ]
 
 
