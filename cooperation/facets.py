@@ -222,14 +222,17 @@ def _count_many(results, kinds, total):
     known_large = total is not None and total > EXACT_LIMIT
     chosen = [] if known_large else list(ids[: EXACT_LIMIT + 1])
     scale = 1.0
-    if known_large or len(chosen) > EXACT_LIMIT:
+    sampled = known_large or len(chosen) > EXACT_LIMIT
+    if sampled:
         total = total if known_large else _total(results, ids)
-        chosen = list(_sample(ids, _slots_for(total), results.using))
-        if not chosen:
+        chosen = _sample(ids, _slots_for(total), results.using)
+    found, visits = terms_of(chosen, prefixes, results.using)
+    if sampled:
+        if not visits:
             return {kind: Counts(exact=False) for kind in kinds}
-        scale = total / len(chosen)
+        scale = total / visits
     values = {kind: {} for kind in kinds}
-    for term, number in terms_of(chosen, prefixes, results.using).items():
+    for term, number in found.items():
         prefix, value = term.split(":", 1)
         if prefix in prefixes:
             values[prefixes[prefix]][value] = number
@@ -243,44 +246,50 @@ def _count_many(results, kinds, total):
 
 
 def terms_of(visit_ids, prefixes, using):
-    """{term: visits} over the visits `visit_ids`, of the terms with one of `prefixes` (and
-    perhaps others: the caller keeps what it asked for).
+    """({term: visits}, how many visits were read) over the visits `visit_ids` (a list of
+    ids, or a queryset of them), of the terms with one of `prefixes` (and perhaps others:
+    the caller keeps what it asked for).
 
     Several kinds (a list's facets and pictures ask for every kind, a country page for its
     pictures' three) are read from each visit's list of its terms (eventindex.LIST_TABLE), a
     row per visit, and counted here: joined and split once, Counter counts the terms of 600
     visits, about 15,000, in C. At a million visits a country's 693 sampled visits took
-    2.5 ms to read and 1.2 ms to count, against 5.3-6.7 ms for their rows of the index.
+    2.5 ms to read and 1.2 ms to count, against 5.3-6.7 ms for their rows of the index. A
+    sample's ids are then a subquery of the same statement, rather than a list read first
+    and sent back (0.6 ms less for a person's 610).
     One kind (a facet page) is a range of each visit's rows in the (delegation, term) index
-    on PostgreSQL (eventindex.POSTGRESQL), counted there: 2.8 ms for those visits."""
-    if not visit_ids:
-        # No visit, no query (Django's SQL for `IN ()` is none at all: EmptyResultSet).
-        return {}
-    connection = connections[using]
+    on PostgreSQL (eventindex.POSTGRESQL), counted there: 2.8 ms for those visits, whose
+    ids are read first."""
+    if isinstance(visit_ids, QuerySet) and len(prefixes) > 1:
+        among_visits = Q(delegation_id__in=visit_ids)
+    else:
+        visit_ids = list(visit_ids)
+        if not visit_ids:
+            # No visit, no query (Django's SQL for `IN ()` is none at all: EmptyResultSet).
+            return {}, 0
+        among_visits = among("delegation_id", visit_ids, using)
     if len(prefixes) == 1:
         (prefix,) = prefixes
         rows = (
             EventTerm.objects.using(using)
-            .filter(among("delegation_id", visit_ids, using), term__startswith=f"{prefix}:")
+            .filter(among_visits, term__startswith=f"{prefix}:")
             .values_list("term")
             .annotate(count=Count("*"))
             .order_by()
         )
     else:
-        rows = (
-            EventTermList.objects.using(using)
-            .filter(among("delegation_id", visit_ids, using))
-            .values_list("terms")
-            .order_by()
-        )
+        rows = EventTermList.objects.using(using).filter(among_visits).values_list("terms")
+        rows = rows.order_by()
     # Read with a cursor of their own: Django's reading of each row (its converters) cost
     # 1 us a row.
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(*rows.query.get_compiler(using).as_sql())
         found = cursor.fetchall()
     if len(prefixes) == 1:
-        return dict(found)
-    return Counter(" ".join([text for (text,) in found]).split(" ")) if found else {}
+        return dict(found), len(visit_ids)
+    if not found:
+        return {}, 0
+    return Counter(" ".join([text for (text,) in found]).split(" ")), len(found)
 
 
 def _count_dated(rows, kinds):

@@ -189,12 +189,13 @@ def test_one_kind_among_chosen_visits_is_a_range_of_each_visits_rows(archive):
     chosen = list(facets.involving("country", "AZ").visit_ids()[:50])
     with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        counted = facets.terms_of(chosen, {"o": "organization"}, "default")
+        counted, visits = facets.terms_of(chosen, {"o": "organization"}, "default")
         cursor.execute(f"EXPLAIN {queries[-1]['sql']}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "event_term_unique" in plan
     assert "~>=~ 'o:'" in plan
     assert counted and all(term.startswith("o:") for term in counted)
+    assert visits == len(chosen)
 
 
 def test_several_kinds_among_chosen_visits_are_counted_from_each_visits_list(archive):
@@ -204,12 +205,20 @@ def test_several_kinds_among_chosen_visits_are_counted_from_each_visits_list(arc
     chosen = list(facets.involving("country", "AZ").visit_ids()[:50])
     prefixes = {"y": "year", "d": "direction", "l": "place"}
     with CaptureQueriesContext(connection) as queries:
-        found = facets.terms_of(chosen, prefixes, "default")
+        found, visits = facets.terms_of(chosen, prefixes, "default")
     assert len(queries) == 1 and "event_term_list" in queries[0]["sql"]
     every = EventTerm.objects.filter(delegation_id__in=chosen)
     expected = Counter(every.values_list("term", flat=True))
-    assert dict(found) == expected
+    assert dict(found) == expected and visits == len(chosen)
     assert {term[0] for term in expected} >= {"y", "d", "l"}
+    # A sample's ids, handed over as a query of them, are read in the same statement.
+    sample = facets._sample(facets.involving("country", "AZ").visit_ids(), 1024, "default")
+    with CaptureQueriesContext(connection) as queries:
+        found, visits = facets.terms_of(sample, prefixes, "default")
+    assert len(queries) == 1
+    assert visits == len(list(sample)) and visits > 0
+    every = EventTerm.objects.filter(delegation_id__in=list(sample))
+    assert dict(found) == Counter(every.values_list("term", flat=True))
 
 
 def test_show_all_reaches_every_value_with_its_count(client, archive):
