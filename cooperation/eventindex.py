@@ -126,11 +126,20 @@ CREATE TABLE {LIST_TABLE} (
 
 
 def _listing(vendor, where=""):
-    """The statement writing the lists of the visits whose rows `where` selects."""
-    joined = "string_agg(term, ' ')" if vendor == "postgresql" else "group_concat(term, ' ')"
+    """The statement writing the lists of the visits whose rows `where` selects, each list's
+    terms in byte order: the same rows always give the same text, however they were read
+    (a whole build reads them in index order, an append or a refresh in any)."""
+    if vendor == "postgresql":
+        joined = "string_agg(term, ' ' ORDER BY term COLLATE \"C\")"
+        rows = f"{TABLE} {where}"
+    else:
+        # SQLite before 3.44 has no ORDER BY in an aggregate: the rows come ordered from a
+        # subquery, which it does not flatten into an aggregate query.
+        joined = "group_concat(term, ' ')"
+        rows = f"(SELECT delegation_id, term FROM {TABLE} {where} ORDER BY delegation_id, term)"
     return (
         f"INSERT INTO {LIST_TABLE} (delegation_id, terms) "
-        f"SELECT delegation_id, {joined} FROM {TABLE} {where} GROUP BY delegation_id"
+        f"SELECT delegation_id, {joined} FROM {rows} GROUP BY delegation_id"
     )
 
 

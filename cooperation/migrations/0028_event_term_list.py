@@ -30,12 +30,17 @@ PICTURED = (
 def create(apps, schema_editor):
     connection = schema_editor.connection
     postgresql = connection.vendor == "postgresql"
-    joined = "string_agg(term, ' ')" if postgresql else "group_concat(term, ' ')"
+    # Each list's terms in byte order, as the event index writes them.
+    if postgresql:
+        joined, rows = "string_agg(term, ' ' ORDER BY term COLLATE \"C\")", TABLE
+    else:
+        joined = "group_concat(term, ' ')"
+        rows = f"(SELECT delegation_id, term FROM {TABLE} ORDER BY delegation_id, term)"
     with connection.cursor() as cursor:
         cursor.execute(CREATE_LIST_TABLE)
         cursor.execute(
             f"INSERT INTO {LIST_TABLE} (delegation_id, terms) "
-            f"SELECT delegation_id, {joined} FROM {TABLE} GROUP BY delegation_id"
+            f"SELECT delegation_id, {joined} FROM {rows} GROUP BY delegation_id"
         )
         if postgresql:
             cursor.execute("DROP INDEX IF EXISTS event_term_pictured")
