@@ -237,12 +237,13 @@ def counted_from_rows():
     return {row["term"]: row["n"] for row in rows}
 
 
+def texts_of_lists():
+    return dict(EventTermList.objects.values_list("delegation_id", "terms"))
+
+
 def listed():
     """{visit: its terms} as each visit's list holds them (EventTermList)."""
-    return {
-        visit: sorted(terms.split(" "))
-        for visit, terms in EventTermList.objects.values_list("delegation_id", "terms")
-    }
+    return {visit: sorted(terms.split(" ")) for visit, terms in texts_of_lists().items()}
 
 
 def listed_from_rows():
@@ -317,10 +318,6 @@ def test_each_visits_list_of_its_terms_follows_every_change(archive, make_event)
     # byte order whether a refresh, a whole rebuild or a bulk load's wrote it.
     assert texts_of_lists() == written
     assert all(text.split(" ") == sorted(text.split(" ")) for text in written.values())
-
-
-def texts_of_lists():
-    return dict(EventTermList.objects.values_list("delegation_id", "terms"))
 
 
 def test_topics_with_visits_in_the_index_are_the_public_topics(archive):
