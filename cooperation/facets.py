@@ -29,8 +29,19 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connections, router
-from django.db.models import Count, F, Func, IntegerField, Lookup, Max, Q, QuerySet
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Lookup,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 
 from . import eventindex, registry_version
 from .models import Delegation, EventTerm, EventTermCount, EventTermList
@@ -55,6 +66,14 @@ SAMPLE = 600
 # the primary key); past it the results are few beside the archive, and are scanned for
 # their slots.
 PROBE_LIMIT = 5_000
+# On PostgreSQL, the published visits of slots below this number have their search vectors
+# in an index of their own, keyed by slot first (migration 0029, delegation_search_sample):
+# a search with at least SAMPLE * SLOTS / SEARCH_SAMPLE_SLOTS matches (9,600) reads its
+# sample's matches from it, a few hundred entries, instead of probing every visit of those
+# slots and reading its vector, most of them kept out of line. At a million visits the
+# sample of a word that 145,681 visits have (5 slots) took 44 ms by probes, 3.3 ms from the
+# index.
+SEARCH_SAMPLE_SLOTS = 64
 # The kinds a visit's date decides. For the results of one term (an entity's timeline, the
 # years of a programme), they are counted from that term's own index rows, each of which
 # carries its visit's date: exact, and while there are at most DATED_LIMIT of them fewer
@@ -332,9 +351,15 @@ def _sample(ids, slots, using):
     whatever their order. From the event index, a range of its (term, slot) index for the
     first term. Of the visits themselves (a search), asked by slot alone a common word read
     every one of its matches (half a million at a million visits: 3.5 s) to keep a few
-    hundred; asked for the ids of those slots as keys, it reads those few."""
+    hundred; asked for the ids of those slots as keys, it reads those few. On PostgreSQL,
+    within SEARCH_SAMPLE_SLOTS, the index of those slots' vectors gives just the matches."""
     if ids.model is EventTerm:
         return ids.alias(sample_slot=SampleSlot("delegation_id")).filter(sample_slot__lt=slots)
+    if slots <= SEARCH_SAMPLE_SLOTS and connections[using].vendor == "postgresql":
+        # The bound as a bigint, the slot's type: the index's slot column (btree_gin) has
+        # no operator comparing it with a smaller integer, and would not be read.
+        bound = Cast(Value(slots), BigIntegerField())
+        return ids.alias(sample_slot=SampleSlot("pk")).filter(sample_slot__lt=bound)
     highest = _highest_id(using)
     # A slot depends on the id modulo SLOTS alone: the ids of the chosen slots are these
     # remainders in every run of SLOTS numbers.
