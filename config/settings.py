@@ -222,11 +222,11 @@ for alias in DATABASE_REPLICAS:
 # `generate_records` and the event index's rebuild run single statements of minutes.
 STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 0)
 # DATABASE_PREPARED_STATEMENTS (PostgreSQL, on by default): the version read that begins
-# every public request (cooperation/registry_version.py) and the kept reads of records
-# (cooperation/keptsql.py) are prepared on each connection after a few runs, so the server
-# no longer parses and plans them. Django's other queries bind on the client and are never
-# prepared, whatever this says. Turn it off behind a pooler in transaction mode that cannot
-# carry prepared statements (PgBouncer before 1.21).
+# every public request (cooperation/registry_version.py) is prepared on each connection at
+# its first run, the kept reads of records (cooperation/keptsql.py) after a few runs, so
+# the server no longer parses and plans them. Django's other queries bind on the client and
+# are never prepared, whatever this says. Turn it off behind a pooler in transaction mode
+# that cannot carry prepared statements (PgBouncer before 1.21).
 PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 for database in DATABASES.values():
     if database["ENGINE"].endswith("postgresql"):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cooperation import records, registry_version
@@ -183,3 +183,54 @@ def test_the_version_read_is_prepared_on_each_connection():
             )
             assert cursor.fetchone()[0] == 1
     assert [query["sql"] for query in queries][0] == registry_version.READ
+
+
+def prepared_reads():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s",
+            [registry_version.READ],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db(transaction=True)
+def test_the_version_read_is_prepared_again_when_the_server_forgot_it():
+    """A pooler may hand the connection a fresh session, without the statement prepared on
+    the last one: the read prepares it again rather than failing the request."""
+    connection.ensure_connection()
+    version, _ = registry_version.current()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert prepared_reads() == 0
+    registry_version.bump()
+    assert registry_version.current()[0] == version + 1
+    assert prepared_reads() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db(transaction=True)
+def test_the_version_read_prepares_nothing_when_prepared_statements_are_off():
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    connection.connection.prepare_threshold = None  # DATABASE_PREPARED_STATEMENTS=false
+    try:
+        version, _ = registry_version.current()
+        registry_version.bump()
+        assert registry_version.current()[0] == version + 1
+        assert prepared_reads() == 0
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_version_read_within_a_transaction_sees_its_writes():
+    """Inside a transaction (a write path's), the read is the transaction's own: a change
+    it has made and not yet committed is already the version."""
+    version, _ = registry_version.current()
+    with transaction.atomic():
+        registry_version.bump()
+        assert registry_version.current()[0] == version + 1
+    assert registry_version.current()[0] == version + 1
