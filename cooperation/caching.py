@@ -93,23 +93,31 @@ def last_modified(changed_at):
 
 
 def today():
-    """The day a page is read: the "accessed" date of its citation (cooperation/citing.py)."""
-    return timezone.localdate()
+    """The day a page is read: the "accessed" date of its citation (cooperation/citing.py).
+    Worked out once a second: every request asks, a 304 first of all."""
+    return _day_at(int(time.time()), timezone.get_current_timezone())
 
 
-def valid_since(changed_at, day):
-    """When a page read on `day` last changed: at the last change, or at the start of the
-    day, since the page gives the day (its citation's accessed date). Just before midnight
-    rather than on it, so that a copy validated by a Last-Modified of midnight is fresh
-    (modified_since() takes only a date strictly after the change)."""
-    day_began = _day_began(day, timezone.get_current_timezone())
-    return max(changed_at, day_began) if changed_at else day_began
+@functools.lru_cache(maxsize=2)
+def _day_at(second, zone):
+    # A day begins on a whole second in every time zone.
+    return dt.datetime.fromtimestamp(second, zone).date()
 
 
 @functools.lru_cache(maxsize=4)
-def _day_began(day, zone):
+def validated(changed_at, day, zone):
+    """When a page read on `day` in `zone` last changed, and the words the ETag says of
+    that time and the day: the same for every request until the registry or the day
+    changes, so worked out once.
+
+    The page last changed at the last change, or at the start of the day, since the page
+    gives the day (its citation's accessed date). Just before midnight rather than on it,
+    so that a copy validated by a Last-Modified of midnight is fresh (modified_since()
+    takes only a date strictly after the change)."""
     midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min), zone)
-    return midnight - dt.timedelta(microseconds=1)
+    day_began = midnight - dt.timedelta(microseconds=1)
+    since = max(changed_at, day_began) if changed_at else day_began
+    return since, f"{since.isoformat()}|{day.isoformat()}"
 
 
 @functools.lru_cache(maxsize=4)
@@ -157,12 +165,10 @@ class PublicPageCacheMiddleware:
         version, changed_at = read
         # A page names the day it was read (its citation's accessed date): a copy, cached or
         # validated, serves that day only.
-        day = today()
-        changed_at = valid_since(changed_at, day)
+        changed_at, stamp = validated(changed_at, today(), timezone.get_current_timezone())
         address = f"{request.get_host()}{request.get_full_path()}"
-        stamp = changed_at.isoformat()
         digest = hashlib.blake2b(
-            f"{version}|{stamp}|{day.isoformat()}|{address}".encode(), digest_size=16
+            f"{version}|{stamp}|{address}".encode(), digest_size=16
         ).hexdigest()
         etag = f'"{digest}"'
 
