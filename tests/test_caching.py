@@ -1,5 +1,6 @@
 """Public pages answer conditional requests and are cached until any record changes."""
 
+import datetime as dt
 import math
 import time
 
@@ -7,8 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from cooperation import records, registry_version
+from cooperation import caching, records, registry_version
 from cooperation.models import Delegation, Status
 
 
@@ -234,3 +236,19 @@ def test_the_version_read_within_a_transaction_sees_its_writes():
         registry_version.bump()
         assert registry_version.current()[0] == version + 1
     assert registry_version.current()[0] == version + 1
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Baku"])
+def test_the_day_a_page_is_read_turns_at_the_zones_midnight(monkeypatch, zone):
+    """The day is kept for the second it was worked out in: the second after midnight, in
+    the site's time zone, is the next day, and its pages have other validators."""
+    with timezone.override(zone):
+        midnight = dt.datetime(2026, 12, 7, tzinfo=timezone.get_current_timezone()).timestamp()
+        monkeypatch.setattr(time, "time", lambda: midnight - 0.5)
+        assert caching.today() == dt.date(2026, 12, 6)
+        before = caching.validated(None, caching.today(), timezone.get_current_timezone())
+        monkeypatch.setattr(time, "time", lambda: midnight)
+        assert caching.today() == dt.date(2026, 12, 7)
+        after = caching.validated(None, caching.today(), timezone.get_current_timezone())
+    assert before[0] < after[0] and before[1] != after[1]
+    assert after[0].timestamp() == pytest.approx(midnight - 1e-6)
