@@ -355,25 +355,32 @@ def _sample(ids, slots, using):
     within SEARCH_SAMPLE_SLOTS, the index of those slots' vectors gives just the matches."""
     if ids.model is EventTerm:
         return ids.alias(sample_slot=SampleSlot("delegation_id")).filter(sample_slot__lt=slots)
-    if slots <= SEARCH_SAMPLE_SLOTS and connections[using].vendor == "postgresql":
-        # The bound as a bigint, the slot's type: the index's slot column (btree_gin) has
-        # no operator comparing it with a smaller integer, and would not be read.
-        bound = Cast(Value(slots), BigIntegerField())
-        return ids.alias(sample_slot=SampleSlot("pk")).filter(sample_slot__lt=bound)
+    indexed = slots <= SEARCH_SAMPLE_SLOTS and connections[using].vendor == "postgresql"
+    keys = None if indexed else _probed_keys(slots, using)
+    if keys is not None:
+        return ids.filter(among("pk", keys, ids.db))
+    # By slot. The bound as a bigint, the slot's type: the index's slot column (btree_gin)
+    # has no operator comparing it with a smaller integer, and would not be read.
+    bound = Cast(Value(slots), BigIntegerField())
+    return ids.alias(sample_slot=SampleSlot("pk")).filter(sample_slot__lt=bound)
+
+
+def _probed_keys(slots, using):
+    """Every id of the archive's range whose slot is below `slots`, or None when there are
+    more than PROBE_LIMIT of them."""
     highest = _highest_id(using)
     # A slot depends on the id modulo SLOTS alone: the ids of the chosen slots are these
     # remainders in every run of SLOTS numbers.
     remainders = [r for r in range(eventindex.SLOTS) if slot_of(r) < slots]
     runs = highest // eventindex.SLOTS + 1
-    if runs * len(remainders) <= PROBE_LIMIT:
-        keys = [
-            start + r
-            for start in range(0, highest + 1, eventindex.SLOTS)
-            for r in remainders
-            if 0 < start + r <= highest
-        ]
-        return ids.filter(among("pk", keys, ids.db))
-    return ids.alias(sample_slot=SampleSlot("pk")).filter(sample_slot__lt=slots)
+    if runs * len(remainders) > PROBE_LIMIT:
+        return None
+    return [
+        start + r
+        for start in range(0, highest + 1, eventindex.SLOTS)
+        for r in remainders
+        if 0 < start + r <= highest
+    ]
 
 
 class _AnyOf(Lookup):

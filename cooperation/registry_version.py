@@ -50,6 +50,8 @@ def current(using=DEFAULT_DB_ALIAS):
 
 
 READ = f"SELECT version, changed_at FROM {TABLE} WHERE id = 1"
+# As libpq takes it (_read_by_libpq).
+READ_SQL = READ.encode()
 
 
 @contextlib.contextmanager
@@ -115,20 +117,20 @@ def _read_by_libpq(connection):
     it found it."""
     if connection.vendor != "postgresql":
         return _UNREAD
-    from psycopg import errors, pq
+    from psycopg import pq
 
     driver = connection.connection
     pgconn = driver.pgconn
     if not driver.autocommit or pgconn.transaction_status != pq.TransactionStatus.IDLE:
         return _UNREAD
     if driver.prepare_threshold is None:
-        result = pgconn.exec_(READ.encode())
+        result = pgconn.exec_(READ_SQL)
     else:
         result = pgconn.exec_prepared(PREPARED, None)
         if _unknown_statement(result):
-            _checked(pgconn.prepare(PREPARED, READ.encode()), pq.ExecStatus.COMMAND_OK, errors)
+            _checked(pgconn.prepare(PREPARED, READ_SQL), pq.ExecStatus.COMMAND_OK)
             result = pgconn.exec_prepared(PREPARED, None)
-    _checked(result, pq.ExecStatus.TUPLES_OK, errors)
+    _checked(result, pq.ExecStatus.TUPLES_OK)
     if result.ntuples == 0:
         return None
     version, changed_at = result.get_value(0, 0), result.get_value(0, 1)
@@ -144,10 +146,12 @@ def _unknown_statement(result):
     )
 
 
-def _checked(result, expected, errors):
+def _checked(result, expected):
     """Raise psycopg's error for `result` (as its cursor would) unless it has the status
     `expected`."""
     if result.status != expected:
+        from psycopg import errors
+
         raise errors.error_from_result(result)
 
 

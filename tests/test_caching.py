@@ -165,6 +165,16 @@ def test_the_version_read_is_the_kept_connections_health_check(monkeypatch):
     assert connection.connection is not broken and not checks
 
 
+def prepared_reads():
+    """How many statements prepared on the connection are the version read."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s",
+            [registry_version.READ],
+        )
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
 @pytest.mark.django_db(transaction=True)
 def test_the_version_read_is_prepared_on_each_connection():
@@ -178,22 +188,8 @@ def test_the_version_read_is_prepared_on_each_connection():
         assert registry_version.current() == expected
     with CaptureQueriesContext(connection) as queries:
         assert registry_version.current() == expected
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s",
-                [registry_version.READ],
-            )
-            assert cursor.fetchone()[0] == 1
+        assert prepared_reads() == 1
     assert [query["sql"] for query in queries][0] == registry_version.READ
-
-
-def prepared_reads():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s",
-            [registry_version.READ],
-        )
-        return cursor.fetchone()[0]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
