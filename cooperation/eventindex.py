@@ -236,9 +236,18 @@ def having_visits(queryset, name):
     return queryset.filter(Exists(EventTermCount.objects.filter(term=term_of(name))))
 
 
-def build(cursor, visits):
-    """Write the rows of the published visits of `visits` (a queryset)."""
+def build(cursor, visits, in_order=False):
+    """Write the rows of the published visits of `visits` (a queryset).
+
+    `in_order`: on PostgreSQL, written in the order of the (delegation, term) index, as a
+    whole rebuild writes them (see _in_order)."""
     sql, params = _rows(visits.using(cursor.db.alias)).query.sql_with_params()
+    if in_order and cursor.db.vendor == "postgresql":
+        cursor.execute("SET LOCAL enable_hashagg = off")
+        cursor.execute(_in_order(sql), params)
+        written = cursor.rowcount
+        cursor.execute("RESET enable_hashagg")
+        return written
     cursor.execute(_inserting(sql), params)
     return cursor.rowcount
 
@@ -248,6 +257,23 @@ def _inserting(sql):
     return (
         f"INSERT INTO {TABLE} (delegation_id, term, start_date) "
         f"SELECT DISTINCT row_visit, row_term, row_date FROM ({sql}) rows"
+    )
+
+
+def _in_order(sql):
+    """_inserting() for a whole archive on PostgreSQL: the rows sorted by visit and then term
+    byte by byte, the duplicates dropped in the same sort (hash aggregation, which the
+    planner prefers, is turned off for it), so that the table holds each visit's rows
+    together and in the order of the (delegation, term) index.
+
+    At a million visits (22 million rows from 37 million selected) the statement took 88 s
+    instead of 138 s, and what follows it reads rows in that order: the (delegation, term)
+    index was made in 7 s instead of 20 s, and the lists (_listing), read through it, in 8 s
+    instead of 104 s (an index scan visiting the table's pages at random before)."""
+    return (
+        f"INSERT INTO {TABLE} (delegation_id, term, start_date) "
+        f'SELECT row_visit, row_term COLLATE "C", row_date FROM ({sql}) rows '
+        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
     )
 
 
@@ -394,7 +420,7 @@ def rebuild(using="default", after=None):
             # ran past the two-minute statement timeout on 3,000 generated visits. A whole
             # rebuild can afford the few seconds of sampling every table.
             cursor.execute("ANALYZE")
-        written = build(cursor, visits)
+        written = build(cursor, visits, in_order=True)
         if empty:
             for statement in indexes.values():
                 cursor.execute(statement)
