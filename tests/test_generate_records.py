@@ -357,6 +357,26 @@ def test_append_continues_the_sequence_of_a_longer_run(generate):
     assert snapshot() == whole
 
 
+def test_append_to_an_archive_with_a_memorandum_signed_by_a_unit(generate):
+    # Memoranda are signed between a visit's own two sides (bench/synthetic/signings.py),
+    # and a side may be an office's unit: reading the world back for --append must not
+    # take them for the programmes between offices.
+    generate("--delegations=3", "--seed=5", "--quiet")
+    unit = Organization.objects.filter(slug__startswith="syn-", parent__isnull=False).first()
+    memorandum = CooperationProgram.objects.create(
+        kind=CooperationProgram.Kind.MEMORANDUM,
+        title="Memorandum of understanding",
+        slug="syn-memorandum-3",
+        signed_on=dt.date(2020, 5, 1),
+    )
+    memorandum.parties.set([unit, unit.parent])
+
+    out, _ = generate("--delegations=2", "--seed=5", "--quiet", "--append")
+
+    assert "visit-0000004 to visit-0000005" in out
+    assert Delegation.objects.count() == 5
+
+
 def test_refuses_to_add_to_existing_delegations_without_append(generate, world):
     # (`generate` empties the database before `world` is made.)
     with pytest.raises(CommandError, match="--append"):

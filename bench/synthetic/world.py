@@ -536,11 +536,17 @@ def load_countries():
 
 
 def load_programmes(offices):
-    """The synthetic programmes between two offices, ordered by slug."""
+    """The synthetic programmes between two offices, ordered by slug.
+
+    Only programmes: the memoranda signed during visits (signings.py) are between the
+    visits' own sides, which may be an office's unit rather than an office."""
     through = CooperationProgram.parties.through
     parties = {}
     for _, _, programme, organization in in_order(
-        through.objects.filter(cooperationprogram__slug__startswith=PREFIX),
+        through.objects.filter(
+            cooperationprogram__slug__startswith=PREFIX,
+            cooperationprogram__kind=CooperationProgram.Kind.PROGRAMME,
+        ),
         *("cooperationprogram__slug", "organization__slug"),
         *("cooperationprogram_id", "organization_id"),
     ):
