@@ -201,15 +201,21 @@ class KeptPerVersion:
         # database → (version, {key: value})
         self._kept = {}
 
-    def get(self, key, compute, using=DEFAULT_DB_ALIAS, version=None):
-        """The value kept under `key` for the current version, `compute()` if there is none."""
+    def get(self, key, compute, using=DEFAULT_DB_ALIAS, version=None, limit=None):
+        """The value kept under `key` for the current version, `compute()` if there is none.
+
+        `limit`: at most this many keys are kept per version; past it, a value not kept is
+        worked out each time."""
         version = version or current(using)
         kept = self._kept.get(using)
         if kept is None or kept[0] != version:
             kept = self._kept[using] = (version, {})
-        if key not in kept[1]:
-            kept[1][key] = compute()
-        return kept[1][key]
+        values = kept[1]
+        if key not in values:
+            if limit is not None and len(values) >= limit:
+                return compute()
+            values[key] = compute()
+        return values[key]
 
 
 class KeptRecords:

@@ -364,6 +364,21 @@ def test_the_index_reads_the_same_queries_however_many_sections(
     assert index_queries() == 1
 
 
+def test_the_index_kept_for_one_address_is_never_served_for_another(
+    client, make_event, settings, monkeypatch
+):
+    # The index's lines are kept per address of the site; past MAX_SITES addresses they
+    # are written each time, never taken from another's.
+    settings.ALLOWED_HOSTS = ["one.example", "two.example"]
+    monkeypatch.setattr(sitemaps, "MAX_SITES", 1)
+    make_event(pk=5)
+    for host in ("one.example", "two.example", "one.example", "two.example"):
+        index = sitemap_reader.parse(client.get("/sitemap.xml", HTTP_HOST=host))
+        addresses = [loc.text for loc in index.xpath("s:sitemap/s:loc", namespaces=NS)]
+        assert f"http://{host}/sitemap-events.xml?p=1" in addresses
+        assert all(address.startswith(f"http://{host}/") for address in addresses)
+
+
 NO_SECTION = [
     "/sitemap-nothing.xml",
     "/sitemap-event.xml",
