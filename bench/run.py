@@ -572,35 +572,51 @@ def floor_line(measured):
     )
 
 
+def markdown_row(cells):
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
 def table(measured, admin=False):
     """The pages at the smallest and the largest size, with their ratio. Sizes between
     them (BENCH_SIZES="1k:1000,100k:100000,1M:1000000") add their p50 and the largest's
     ratio to it: where a page's cost stops growing with the archive."""
     labels = [label for label, _ in sizes()]
     small, large, middle = labels[0], labels[-1], labels[1:-1]
-    lines = [
-        f"| page | queries | p50 @{small} (ms) | "
-        + "".join(f"p50 @{label} (ms) | " for label in middle)
-        + f"p50 @{large} (ms) | p95 @{large} (ms) | ratio {large}/{small} | "
-        + "".join(f"ratio {large}/{label} | " for label in middle)
-        + f"× floor @{small} | × floor @{large} | requests @{large} |",
-        "| --- | ---: | ---: | "
-        + "---: | " * len(middle)
-        + "---: | ---: | ---: | "
-        + "---: | " * len(middle)
-        + "---: | ---: | ---: |",
+    head = [
+        "page",
+        "queries",
+        f"p50 @{small} (ms)",
+        *(f"p50 @{label} (ms)" for label in middle),
+        f"p50 @{large} (ms)",
+        f"p95 @{large} (ms)",
+        f"ratio {large}/{small}",
+        *(f"ratio {large}/{label}" for label in middle),
+        f"× floor @{small}",
+        f"× floor @{large}",
+        f"requests @{large}",
     ]
+    lines = [markdown_row(head), markdown_row(["---"] + ["---:"] * (len(head) - 1))]
     for name, row in measured[large]["pages"].items():
         if is_admin(name, row) != admin:
             continue
         base = measured[small]["pages"][name]
         between = [measured[label]["pages"][name] for label in middle]
         lines.append(
-            f"| {name} | {row['queries']} | {base['p50']:.1f} | "
-            + "".join(f"{other['p50']:.1f} | " for other in between)
-            + f"{row['p50']:.1f} | {row['p95']:.1f} | {row['p50'] / base['p50']:.2f} | "
-            + "".join(f"{row['p50'] / other['p50']:.2f} | " for other in between)
-            + f"{multiple(base)} | {multiple(row)} | {row.get('requests', '')} |"
+            markdown_row(
+                [
+                    name,
+                    row["queries"],
+                    f"{base['p50']:.1f}",
+                    *(f"{other['p50']:.1f}" for other in between),
+                    f"{row['p50']:.1f}",
+                    f"{row['p95']:.1f}",
+                    f"{row['p50'] / base['p50']:.2f}",
+                    *(f"{row['p50'] / other['p50']:.2f}" for other in between),
+                    multiple(base),
+                    multiple(row),
+                    row.get("requests", ""),
+                ]
+            )
         )
     return "\n".join(lines)
 
